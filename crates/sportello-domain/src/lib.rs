@@ -1,0 +1,25 @@
+//! Sportello's domain: the types and rules of a comune's digital front desk.
+//!
+//! This crate does no IO and knows neither HTTP nor SQL. Every value that crosses a trust
+//! boundary (a form field, a row, a tenant file) is parsed into a type from here, so that an
+//! invalid codice fiscale, an unknown service category or a negative amount cannot exist past
+//! the edge of the system.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::todo)]
+
+pub mod codice_fiscale;
+pub mod lang;
+pub mod money;
+pub mod rating;
+pub mod service;
+pub mod slug;
+pub mod tenant;
+pub mod tenant_file;
+pub mod text;
+
+pub use codice_fiscale::{CodiceFiscale, EnteCodiceFiscale};
+pub use lang::Lang;
+pub use money::Cents;
+pub use service::{Service, ServiceAccess, ServiceCategory, ServiceStatus};
+pub use slug::Slug;
+pub use tenant::{Office, Tenant, TenantId, TenantProfile};
+pub use text::{Block, LocalizedBlock, LocalizedList, LocalizedText};
