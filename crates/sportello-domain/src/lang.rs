@@ -58,8 +58,15 @@ impl Lang {
             })
             .filter(|(_, q)| *q > 0)
             .collect();
-        candidates.sort_by(|a, b| b.1.cmp(&a.1));
+        candidates.sort_by_key(|(_, quality)| std::cmp::Reverse(*quality));
         candidates.first().map(|(lang, _)| *lang)
+    }
+}
+
+/// Templates pass arguments by reference; this lets them hand a `&Lang` to the domain.
+impl From<&Lang> for Lang {
+    fn from(lang: &Lang) -> Lang {
+        *lang
     }
 }
 

@@ -139,10 +139,8 @@ impl PageRating {
         if !page_is_local_path {
             return Err(RatingError::InvalidPage);
         }
-        if let Some(answer) = answer {
-            if answer.is_positive() != stars.is_positive() {
-                return Err(RatingError::AnswerDoesNotMatchStars { stars: stars.get() });
-            }
+        if answer.is_some_and(|a| a.is_positive() != stars.is_positive()) {
+            return Err(RatingError::AnswerDoesNotMatchStars { stars: stars.get() });
         }
         let comment = comment.map(str::trim).filter(|c| !c.is_empty());
         if comment.is_some_and(|c| c.chars().count() > Self::COMMENT_MAX_CHARS) {

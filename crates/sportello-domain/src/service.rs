@@ -56,9 +56,9 @@ impl ServiceCategory {
         Self::ALL.into_iter().find(|c| c.key() == key)
     }
 
-    pub fn label(self, lang: Lang) -> &'static str {
+    pub fn label(self, lang: impl Into<Lang>) -> &'static str {
         let (_, it, en) = self.labels();
-        match lang {
+        match lang.into() {
             Lang::It => it,
             Lang::En => en,
         }

@@ -21,8 +21,8 @@ impl LocalizedText {
         }
     }
 
-    pub fn get(&self, lang: Lang) -> &str {
-        match lang {
+    pub fn get(&self, lang: impl Into<Lang>) -> &str {
+        match lang.into() {
             Lang::En => self.en.as_deref().unwrap_or(&self.it),
             Lang::It => &self.it,
         }
@@ -30,8 +30,8 @@ impl LocalizedText {
 
     /// The language the text is actually shown in, so pages can mark Italian fallbacks with
     /// `lang="it"` for screen readers (WCAG 3.1.2).
-    pub fn shown_lang(&self, lang: Lang) -> Lang {
-        match (lang, &self.en) {
+    pub fn shown_lang(&self, lang: impl Into<Lang>) -> Lang {
+        match (lang.into(), &self.en) {
             (Lang::En, Some(_)) => Lang::En,
             _ => Lang::It,
         }
@@ -66,18 +66,25 @@ pub struct LocalizedBlock {
 }
 
 impl LocalizedBlock {
-    pub fn get(&self, lang: Lang) -> &Block {
-        match lang {
+    pub fn get(&self, lang: impl Into<Lang>) -> &Block {
+        match lang.into() {
             Lang::En => self.en.as_ref().unwrap_or(&self.it),
             Lang::It => &self.it,
         }
     }
 
-    pub fn shown_lang(&self, lang: Lang) -> Lang {
-        match (lang, &self.en) {
+    pub fn shown_lang(&self, lang: impl Into<Lang>) -> Lang {
+        match (lang.into(), &self.en) {
             (Lang::En, Some(_)) => Lang::En,
             _ => Lang::It,
         }
+    }
+
+    /// `Some("it")` when an English page shows this block's Italian fallback, for its `lang`
+    /// attribute.
+    pub fn fallback_lang_attr(&self, lang: impl Into<Lang>) -> Option<&'static str> {
+        let lang = lang.into();
+        (self.shown_lang(lang) != lang).then(|| self.shown_lang(lang).code())
     }
 }
 
@@ -91,8 +98,8 @@ pub struct LocalizedList {
 }
 
 impl LocalizedList {
-    pub fn get(&self, lang: Lang) -> &[String] {
-        match lang {
+    pub fn get(&self, lang: impl Into<Lang>) -> &[String] {
+        match lang.into() {
             Lang::En => self.en.as_deref().unwrap_or(&self.it),
             Lang::It => &self.it,
         }

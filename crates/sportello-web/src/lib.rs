@@ -1,0 +1,160 @@
+//! Sportello's HTTP surface: the citizen portal of each comune, operations endpoints and,
+//! later, the back office and the JSON API.
+//!
+//! Handlers are short: they parse the request, call the store or the domain, and render a
+//! template. Errors become a [`WebError`], rendered once as a page in [`error`].
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::todo)]
+
+mod assets;
+mod csrf;
+mod error;
+pub mod i18n;
+mod lang;
+mod metrics;
+mod ops;
+mod pages;
+mod security;
+mod tenant;
+
+pub use error::WebError;
+pub use metrics::Metrics;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use sportello_store::Store;
+use std::sync::Arc;
+use std::time::Duration;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::timeout::TimeoutLayer;
+
+/// Settings of the HTTP layer.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Send cookies with `Secure` and the `__Host-` prefix: true whenever the portal is served
+    /// over HTTPS, which production must be.
+    pub secure_cookies: bool,
+    /// Largest request body accepted, in bytes.
+    pub body_limit: usize,
+    /// A request taking longer is answered 408 and abandoned.
+    pub request_timeout: Duration,
+    /// Show the demo banner and the links to the local stand-ins.
+    pub demo: bool,
+    /// Host names that are the hosting provider's own (no tenant lookup), e.g. `localhost`.
+    pub platform_hosts: Vec<String>,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            secure_cookies: true,
+            body_limit: 64 * 1024,
+            request_timeout: Duration::from_secs(30),
+            demo: false,
+            platform_hosts: vec!["localhost".into(), "127.0.0.1".into(), "[::1]".into()],
+        }
+    }
+}
+
+pub(crate) struct Shared {
+    pub store: Store,
+    pub config: WebConfig,
+    pub metrics: Metrics,
+    /// Extra routes mounted by the caller (the demo's stand-ins under `/_mock/`).
+    pub extra_links: Vec<(String, String)>,
+}
+
+/// The state every handler receives.
+#[derive(Clone)]
+pub struct AppState(pub(crate) Arc<Shared>);
+
+impl AppState {
+    pub fn new(store: Store, config: WebConfig, metrics: Metrics) -> AppState {
+        AppState(Arc::new(Shared {
+            store,
+            config,
+            metrics,
+            extra_links: Vec::new(),
+        }))
+    }
+
+    /// Links shown on the platform's home page (the demo lists its stand-ins there).
+    pub fn with_links(
+        store: Store,
+        config: WebConfig,
+        metrics: Metrics,
+        links: Vec<(String, String)>,
+    ) -> AppState {
+        AppState(Arc::new(Shared {
+            store,
+            config,
+            metrics,
+            extra_links: links,
+        }))
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.0.store
+    }
+}
+
+/// The whole application: routes wrapped in the layers every request passes through.
+/// `extra` is merged as is (the demo mounts its stand-ins there).
+pub fn app(state: AppState, extra: Router) -> Router {
+    let config = state.0.config.clone();
+    let tenant_routes = Router::new()
+        .route("/servizi", get(pages::catalogue::show))
+        .route("/servizi/", get(pages::catalogue::show))
+        .route("/servizi/{service}", get(pages::service_sheet::show))
+        .route(
+            "/servizi/{service}/richiesta",
+            get(pages::service_sheet::request),
+        )
+        .route("/contatti", get(pages::info::contacts))
+        .route("/privacy", get(pages::info::privacy))
+        .route("/note-legali", get(pages::info::legal_notes))
+        .route("/stemma", get(pages::home::logo))
+        .route("/lingua/{lang}", get(lang::switch))
+        .route("/valutazione", post(pages::rating::submit));
+
+    let router = Router::new()
+        .route("/", get(pages::root::show))
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
+        .route("/static/{*path}", get(assets::serve))
+        .nest("/{tenant}", tenant_routes)
+        // A nested "/" would answer `/{tenant}` only; the home is `/{tenant}/`.
+        .route("/{tenant}/", get(pages::home::show))
+        .route("/{tenant}", get(tenant::add_trailing_slash))
+        .with_state(state.clone())
+        .merge(extra)
+        .fallback(error::fallback)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            csrf::protect,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::headers,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
+        .layer(DefaultBodyLimit::max(config.body_limit))
+        .layer(TimeoutLayer::with_status_code(
+            http::StatusCode::REQUEST_TIMEOUT,
+            config.request_timeout,
+        ))
+        .layer(CatchPanicLayer::custom(error::panic_response))
+        .layer(tower_http::trace::TraceLayer::new_for_http());
+    // Host routing rewrites the path before the inner router matches it, so it wraps the
+    // whole router as a fallback service.
+    Router::new()
+        .fallback_service(router)
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            tenant::host_routing,
+        ))
+}

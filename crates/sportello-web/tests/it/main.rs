@@ -1,0 +1,6 @@
+//! The portal, driven in-process through its router on SQLite and PostgreSQL.
+
+mod pages;
+mod security;
+mod support;
+mod tenancy;

@@ -1,0 +1,424 @@
+use crate::app_tests;
+use crate::support::TestApp;
+use axum::http::StatusCode;
+
+const PERMITS: [&str; 4] = [
+    "occupazione-suolo-pubblico",
+    "permesso-sosta-residenti",
+    "contrassegno-disabili",
+    "permesso-ztl",
+];
+
+app_tests!(
+    operations_endpoints_answer,
+    homes_of_both_comuni_in_both_languages,
+    the_four_permit_sheets_follow_the_model,
+    the_catalogue_lists_every_service_by_category,
+    the_catalogue_search_filters,
+    footer_carries_the_mandatory_links,
+    info_pages_render_from_tenant_data,
+    the_language_switch_is_remembered_and_safe,
+    rating_is_stored_and_thanked,
+    a_refused_rating_explains_and_keeps_the_input,
+    static_assets_and_logo_are_served,
+);
+
+async fn operations_endpoints_answer(app: TestApp) {
+    let health = app.get("/healthz").await;
+    assert_eq!(health.status, StatusCode::OK);
+    assert!(health.body.contains("\"ok\""));
+    let ready = app.get("/readyz").await;
+    assert_eq!(ready.status, StatusCode::OK, "{}", ready.body);
+    assert!(ready.body.contains("\"ready\""));
+    app.get("/borgoverde/servizi").await;
+    let metrics = app.get("/metrics").await;
+    assert_eq!(metrics.status, StatusCode::OK);
+    assert!(metrics.header("content-type").starts_with("text/plain"));
+    assert!(
+        metrics.body.contains("http_requests_total{"),
+        "{}",
+        metrics.body
+    );
+    assert!(
+        metrics.body.contains("route=\"/{tenant}/servizi\""),
+        "routes are labelled by template"
+    );
+    assert!(
+        metrics
+            .body
+            .contains("http_request_duration_seconds_bucket")
+    );
+    assert!(
+        metrics
+            .body
+            .contains("sportello_outbox_messages{status=\"pending\"} 0")
+    );
+}
+
+async fn homes_of_both_comuni_in_both_languages(app: TestApp) {
+    for (slug, name) in [
+        ("borgoverde", "Comune di Borgoverde"),
+        ("valdoro", "Comune di Valdoro"),
+    ] {
+        let it = app.get(&format!("/{slug}/")).await;
+        assert_eq!(it.status, StatusCode::OK);
+        assert!(it.body.contains("<html lang=\"it\">"));
+        assert!(it.body.contains(name));
+        assert!(it.body.contains("Servizi in evidenza"));
+        assert!(it.body.contains("data-element=\"personal-area-login\""));
+        let en = app.get_in(&format!("/{slug}/"), "en").await;
+        assert_eq!(en.status, StatusCode::OK);
+        assert!(en.body.contains("<html lang=\"en\">"));
+        assert!(en.body.contains("Featured services"));
+    }
+    let redirect = app.get("/borgoverde").await;
+    assert_eq!(redirect.status, StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(redirect.header("location"), "/borgoverde/");
+}
+
+/// The model's items, in its order, with its wording and `data-element` markers.
+async fn the_four_permit_sheets_follow_the_model(app: TestApp) {
+    let markers = [
+        "data-element=\"breadcrumb\"",
+        "data-element=\"service-title\"",
+        "data-element=\"service-status\"",
+        "data-element=\"service-description\"",
+        "data-element=\"page-index\"",
+        "data-element=\"service-addressed\"",
+        "data-element=\"service-how-to\"",
+        "data-element=\"service-needed\"",
+        "data-element=\"service-achieved\"",
+        "data-element=\"service-calendar-text\"",
+        "id=\"accedi-al-servizio\"",
+        "id=\"condizioni-di-servizio\"",
+        "data-element=\"service-area\"",
+        "data-element=\"service-topic\"",
+        "data-element=\"feedback\"",
+    ];
+    let headings = [
+        "A chi è rivolto",
+        "Come fare",
+        "Cosa serve",
+        "Cosa si ottiene",
+        "Tempi e scadenze",
+        "Accedi al servizio",
+        "Condizioni di servizio",
+        "Contatti",
+    ];
+    for slug in ["borgoverde", "valdoro"] {
+        for permit in PERMITS {
+            let path = format!("/{slug}/servizi/{permit}");
+            let page = app.get(&path).await;
+            assert_eq!(page.status, StatusCode::OK, "{path}");
+            let mut at = 0;
+            for marker in markers {
+                let found = page.body[at..]
+                    .find(marker)
+                    .unwrap_or_else(|| panic!("{path}: {marker} missing or out of order"));
+                at += found;
+            }
+            let mut at = page
+                .body
+                .find("data-element=\"service-addressed\"")
+                .unwrap()
+                - 200;
+            for heading in headings {
+                let tag = format!(">{heading}</h2>");
+                let found = page.body[at..]
+                    .find(&tag)
+                    .unwrap_or_else(|| panic!("{path}: heading {heading} missing or out of order"));
+                at += found;
+            }
+            assert!(
+                page.body.contains("data-element=\"service-online-access\""),
+                "{path}: online access button"
+            );
+            assert!(
+                page.body
+                    .contains("Quanto sono chiare le informazioni su questa pagina?")
+            );
+            assert_eq!(
+                page.body
+                    .matches("data-element=\"feedback-rating-answer\"")
+                    .count(),
+                10
+            );
+            json_ld_is_valid(&page.body, &path);
+
+            let en = app.get_in(&path, "en").await;
+            assert_eq!(en.status, StatusCode::OK);
+            assert!(en.body.contains(">Who it is for</h2>"), "{path} in English");
+            assert!(
+                en.body
+                    .contains("How clear is the information on this page?")
+            );
+            json_ld_is_valid(&en.body, &path);
+        }
+    }
+}
+
+fn json_ld_is_valid(body: &str, path: &str) {
+    let start = body
+        .find("<script type=\"application/ld+json\" data-element=\"metatag\">")
+        .unwrap_or_else(|| panic!("{path}: no metatag"));
+    let rest = &body[start..];
+    let json = &rest[rest.find('>').unwrap() + 1..rest.find("</script>").unwrap()];
+    let value: serde_json::Value =
+        serde_json::from_str(json).unwrap_or_else(|e| panic!("{path}: JSON-LD invalid: {e}"));
+    assert_eq!(value["@type"], "GovernmentService");
+    assert!(value["name"].as_str().is_some_and(|n| !n.is_empty()));
+}
+
+async fn the_catalogue_lists_every_service_by_category(app: TestApp) {
+    for slug in ["borgoverde", "valdoro"] {
+        let page = app.get(&format!("/{slug}/servizi")).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let services = app.store.tenant_by_slug(slug).await.unwrap().unwrap();
+        let catalogue = app.store.scoped(services.id).services().await.unwrap();
+        assert!(
+            catalogue.len() >= 12,
+            "{slug} has only {} services",
+            catalogue.len()
+        );
+        assert_eq!(
+            page.body.matches("data-element=\"service-link\"").count(),
+            catalogue.len()
+        );
+        for service in &catalogue {
+            assert!(
+                page.body
+                    .contains(&format!("href=\"/{slug}/servizi/{}\"", service.slug)),
+                "{}",
+                service.slug
+            );
+            let sheet = app.get(&format!("/{slug}/servizi/{}", service.slug)).await;
+            assert_eq!(sheet.status, StatusCode::OK, "{slug}/{}", service.slug);
+        }
+        let categories: std::collections::BTreeSet<_> =
+            catalogue.iter().map(|s| s.category).collect();
+        for category in categories {
+            assert!(
+                page.body
+                    .contains(&format!("<h2 id=\"{}\"", category.key())),
+                "{slug}: group {category:?}"
+            );
+        }
+    }
+}
+
+async fn the_catalogue_search_filters(app: TestApp) {
+    let page = app.get("/borgoverde/servizi?q=suolo+pubblico").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body
+            .contains("/borgoverde/servizi/occupazione-suolo-pubblico\"")
+    );
+    assert!(!page.body.contains("/borgoverde/servizi/permesso-ztl\""));
+    let accents = app.get("/borgoverde/servizi?q=MOBILIT%C3%80").await;
+    assert!(
+        accents.body.contains("/borgoverde/servizi/permesso-ztl"),
+        "search ignores accents and case"
+    );
+    let none = app.get("/borgoverde/servizi?q=zzzzzz").await;
+    assert!(
+        none.body
+            .contains("Nessun servizio corrisponde alla ricerca")
+    );
+}
+
+async fn footer_carries_the_mandatory_links(app: TestApp) {
+    let page = app.get("/valdoro/").await;
+    for marker in [
+        "privacy-policy-link",
+        "legal-notes",
+        "accessibility-link",
+        "faq",
+        "report-inefficiency",
+        "appointment-booking",
+    ] {
+        assert!(
+            page.body.contains(&format!("data-element=\"{marker}\"")),
+            "footer lacks {marker}"
+        );
+    }
+    for marker in ["management", "news", "all-services", "live"] {
+        assert!(
+            page.body.contains(&format!("data-element=\"{marker}\"")),
+            "menu lacks {marker}"
+        );
+    }
+    assert!(
+        page.body.contains("80000678906"),
+        "codice fiscale of the ente"
+    );
+    assert!(page.body.contains("NextGenerationEU"));
+}
+
+async fn info_pages_render_from_tenant_data(app: TestApp) {
+    let privacy = app.get("/borgoverde/privacy").await;
+    assert_eq!(privacy.status, StatusCode::OK);
+    assert!(privacy.body.contains("Titolare del trattamento"));
+    assert!(privacy.body.contains("Comune di Borgoverde"));
+    let legal = app.get_in("/valdoro/note-legali", "en").await;
+    assert_eq!(legal.status, StatusCode::OK);
+    assert!(legal.body.contains("CC BY 4.0"));
+    let contacts = app.get("/valdoro/contatti").await;
+    assert_eq!(contacts.status, StatusCode::OK);
+    let offices = app
+        .store
+        .scoped(
+            app.store
+                .tenant_by_slug("valdoro")
+                .await
+                .unwrap()
+                .unwrap()
+                .id,
+        )
+        .offices()
+        .await
+        .unwrap();
+    for office in offices {
+        assert!(
+            contacts.body.contains(&html_escape(&office.name.it)),
+            "{}",
+            office.name.it
+        );
+    }
+}
+
+fn html_escape(text: &str) -> String {
+    // As askama escapes.
+    text.replace('&', "&#38;")
+        .replace('<', "&#60;")
+        .replace('>', "&#62;")
+        .replace('"', "&#34;")
+        .replace('\'', "&#39;")
+}
+
+async fn the_language_switch_is_remembered_and_safe(app: TestApp) {
+    let page = app.get("/borgoverde/servizi").await;
+    assert!(
+        page.body
+            .contains("href=\"/borgoverde/lingua/en?next=/borgoverde/servizi\"")
+    );
+    let switch = app
+        .get("/borgoverde/lingua/en?next=/borgoverde/servizi")
+        .await;
+    assert_eq!(switch.status, StatusCode::SEE_OTHER);
+    assert_eq!(switch.header("location"), "/borgoverde/servizi");
+    assert_eq!(switch.cookie("lang").as_deref(), Some("en"));
+    let evil = app
+        .get("/borgoverde/lingua/en?next=https://evil.example/")
+        .await;
+    assert_eq!(evil.header("location"), "/borgoverde/");
+    let protocol_relative = app.get("/borgoverde/lingua/it?next=//evil.example/").await;
+    assert_eq!(protocol_relative.header("location"), "/borgoverde/");
+}
+
+async fn rating_is_stored_and_thanked(app: TestApp) {
+    let token = app.csrf_token().await;
+    let page = "/borgoverde/servizi/permesso-ztl";
+    let body = format!(
+        "csrf={token}&page=%2Fborgoverde%2Fservizi%2Fpermesso-ztl&stars=5&answer=clear-instructions&comment=Tutto+chiaro"
+    );
+    let response = app
+        .post_form("/borgoverde/valutazione", Some(&token), &body)
+        .await;
+    assert_eq!(response.status, StatusCode::SEE_OTHER, "{}", response.body);
+    assert_eq!(
+        response.header("location"),
+        format!("{page}?valutazione=grazie#valutazione")
+    );
+    let tenant = app
+        .store
+        .tenant_by_slug("borgoverde")
+        .await
+        .unwrap()
+        .unwrap();
+    let summary = app
+        .store
+        .scoped(tenant.id)
+        .rating_summary(page)
+        .await
+        .unwrap();
+    assert_eq!((summary.count, summary.average), (1, Some(5.0)));
+    let thanked = app.get(&format!("{page}?valutazione=grazie")).await;
+    assert!(
+        thanked
+            .body
+            .contains("Grazie, il tuo parere ci aiuterà a migliorare il servizio!")
+    );
+}
+
+async fn a_refused_rating_explains_and_keeps_the_input(app: TestApp) {
+    let token = app.csrf_token().await;
+    let body = format!(
+        "csrf={token}&page=%2Fborgoverde%2Fservizi&stars=2&answer=clear-instructions&comment=Il+modulo+%C3%A8+lungo"
+    );
+    let response = app
+        .post_form("/borgoverde/valutazione", Some(&token), &body)
+        .await;
+    assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        response
+            .body
+            .contains("La risposta scelta non corrisponde alla valutazione")
+    );
+    assert!(
+        response.body.contains("value=\"Il modulo è lungo\""),
+        "the comment typed is kept"
+    );
+    assert!(
+        response
+            .body
+            .contains("id=\"stars-2\" name=\"stars\" value=\"2\" checked"),
+        "the stars chosen are kept"
+    );
+    let no_stars = app
+        .post_form(
+            "/borgoverde/valutazione",
+            Some(&token),
+            &format!("csrf={token}&page=%2Fborgoverde%2F"),
+        )
+        .await;
+    assert_eq!(no_stars.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(no_stars.body.contains("Scegli da 1 a 5 stelle"));
+    let tenant = app
+        .store
+        .tenant_by_slug("borgoverde")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        app.store
+            .scoped(tenant.id)
+            .rating_summary("/borgoverde/servizi")
+            .await
+            .unwrap()
+            .count,
+        0
+    );
+}
+
+async fn static_assets_and_logo_are_served(app: TestApp) {
+    let css = app.get("/static/css/sportello.css").await;
+    assert_eq!(css.status, StatusCode::OK);
+    assert_eq!(css.header("content-type"), "text/css; charset=utf-8");
+    let kit = app
+        .get("/static/vendor/bootstrap-italia/css/bootstrap-italia.min.css")
+        .await;
+    assert_eq!(
+        kit.status,
+        StatusCode::OK,
+        "Bootstrap Italia is served by the binary"
+    );
+    assert!(kit.body.contains("--bootstrap-italia-version"));
+    assert_eq!(
+        app.get("/static/../Cargo.toml").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let logo = app.get("/valdoro/stemma").await;
+    assert_eq!(logo.status, StatusCode::OK);
+    assert_eq!(logo.header("content-type"), "image/svg+xml");
+    assert!(logo.header("content-security-policy").contains("sandbox"));
+}

@@ -1,0 +1,173 @@
+//! `TestApp`: the real router over a fresh database holding the two demo comuni.
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use sportello_domain::tenant::{HostName, Logo};
+use sportello_domain::tenant_file::TenantDefinition;
+use sportello_store::Store;
+use sportello_web::{AppState, Metrics, WebConfig};
+use std::path::PathBuf;
+use tower::ServiceExt;
+
+pub struct TestApp {
+    pub store: Store,
+    pub router: Router,
+}
+
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: String,
+}
+
+impl TestResponse {
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    }
+
+    /// The value of a `Set-Cookie` named `name`.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|v| {
+                v.strip_prefix(&format!("{name}="))
+                    .map(|rest| rest.split(';').next().unwrap_or_default().to_owned())
+            })
+    }
+}
+
+pub fn demo_definition(slug: &str) -> (TenantDefinition, Logo) {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tenants/demo");
+    let text = std::fs::read_to_string(dir.join(format!("{slug}.toml"))).unwrap();
+    let definition =
+        TenantDefinition::from_toml(&text).unwrap_or_else(|e| panic!("{slug}.toml: {e}"));
+    let logo = Logo::from_file(
+        &definition.logo_file,
+        std::fs::read(dir.join(&definition.logo_file)).unwrap(),
+    )
+    .unwrap();
+    (definition, logo)
+}
+
+impl TestApp {
+    /// The demo comuni; `borgoverde` also answers on `servizi.borgoverde.example`.
+    pub async fn new(store: Store) -> TestApp {
+        for slug in ["borgoverde", "valdoro"] {
+            let (mut definition, logo) = demo_definition(slug);
+            if slug == "borgoverde" {
+                definition.profile.domains =
+                    vec![HostName::parse("servizi.borgoverde.example").unwrap()];
+            }
+            store
+                .import_tenant(&definition, &logo, "test")
+                .await
+                .unwrap();
+        }
+        TestApp::with_store(store)
+    }
+
+    pub fn with_store(store: Store) -> TestApp {
+        let config = WebConfig {
+            secure_cookies: false,
+            ..WebConfig::default()
+        };
+        let state = AppState::new(store.clone(), config, Metrics::install().unwrap());
+        TestApp {
+            router: sportello_web::app(state, Router::new()),
+            store,
+        }
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> TestResponse {
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        TestResponse {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> TestResponse {
+        self.send(
+            Request::get(path)
+                .header(header::HOST, "localhost")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+    }
+
+    pub async fn get_in(&self, path: &str, lang: &str) -> TestResponse {
+        let request = Request::get(path)
+            .header(header::HOST, "localhost")
+            .header(header::COOKIE, format!("lang={lang}"))
+            .body(Body::empty())
+            .unwrap();
+        self.send(request).await
+    }
+
+    pub async fn get_on_host(&self, host: &str, path: &str) -> TestResponse {
+        self.send(
+            Request::get(path)
+                .header(header::HOST, host)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// A first visit, to obtain the anti-forgery cookie a browser would have.
+    pub async fn csrf_token(&self) -> String {
+        self.get("/borgoverde/")
+            .await
+            .cookie("csrf")
+            .expect("a first visit sets the anti-forgery cookie")
+    }
+
+    pub async fn post_form(&self, path: &str, cookie: Option<&str>, body: &str) -> TestResponse {
+        let mut request = Request::post(path)
+            .header(header::HOST, "localhost")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(token) = cookie {
+            request = request.header(header::COOKIE, format!("csrf={token}"));
+        }
+        self.send(request.body(Body::from(body.to_owned())).unwrap())
+            .await
+    }
+}
+
+/// Declares each `async fn(TestApp)` test on SQLite and on PostgreSQL.
+#[macro_export]
+macro_rules! app_tests {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let store = sportello_store::testing::sqlite_store().await;
+                    super::$name($crate::support::TestApp::new(store).await).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if let Some(store) = sportello_store::testing::postgres_store().await {
+                        super::$name($crate::support::TestApp::new(store).await).await;
+                    }
+                }
+            )*
+        }
+    };
+}

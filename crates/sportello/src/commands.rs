@@ -1,0 +1,245 @@
+//! The production commands: serve, migrate, check-config, tenant import and list.
+
+use crate::config::{Config, Sources, describe_keys};
+use crate::{logging, server};
+use anyhow::{Context, bail};
+use sportello_domain::tenant::Logo;
+use sportello_domain::tenant_file::TenantDefinition;
+use sportello_store::{ConnectOptions, Store};
+use sportello_web::{AppState, Metrics, WebConfig};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+fn load(file: Option<&Path>) -> anyhow::Result<Config> {
+    Sources::load(file, std::env::vars()).resolve(true).map_err(|problems| {
+        let list: Vec<String> = problems.iter().map(|p| format!("  - {p}")).collect();
+        anyhow::anyhow!("the configuration has {} problem(s):\n{}\nRun `sportello check-config --explain` for every setting.", problems.len(), list.join("\n"))
+    })
+}
+
+async fn open(config: &Config) -> anyhow::Result<Store> {
+    let options = ConnectOptions {
+        max_connections: config.max_connections,
+        ..Default::default()
+    };
+    Store::connect(config.database_url.expose(), &options)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot open the database {}",
+                config.database_url.redacted_url()
+            )
+        })
+}
+
+pub fn web_config(config: &Config) -> WebConfig {
+    WebConfig {
+        secure_cookies: config.secure_cookies,
+        body_limit: config.body_limit,
+        request_timeout: config.request_timeout,
+        demo: false,
+        platform_hosts: config.platform_hosts.clone(),
+    }
+}
+
+pub async fn serve(file: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let config = load(file)?;
+    logging::init(config.log_format, &config.log_level);
+    let store = open(&config).await?;
+    let status = store.migration_status().await?;
+    if !status.unknown.is_empty() {
+        bail!(
+            "the database has migrations {:?} that this release does not know: a newer Sportello ran on it",
+            status.unknown
+        );
+    }
+    if !status.pending.is_empty() {
+        if !config.auto_migrate {
+            bail!(
+                "the database needs migrations {:?}: run `sportello migrate` first (or set database.auto_migrate = true)",
+                status.pending
+            );
+        }
+        store.migrate().await?;
+        tracing::info!(applied = ?status.pending, "database migrated");
+    }
+    let metrics = Metrics::install().context("cannot install the metrics recorder")?;
+    let state = AppState::new(store.clone(), web_config(&config), metrics);
+    let app = sportello_web::app(state, axum::Router::new());
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    tracing::info!(listen = %config.listen, database = store.backend().name(), public_url = ?config.public_url, "Sportello is serving");
+    let sink = config
+        .outbox_enabled
+        .then(|| (server::TopicRouter, server::worker_options(&config)));
+    server::run(app, listener, store, sink, config.shutdown_grace).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn migrate(file: Option<&Path>, status_only: bool) -> anyhow::Result<ExitCode> {
+    let config = load(file)?;
+    logging::init(config.log_format, &config.log_level);
+    let store = open(&config).await?;
+    let before = store.migration_status().await?;
+    if status_only {
+        println!(
+            "database: {} ({})",
+            config.database_url.redacted_url(),
+            store.backend().name()
+        );
+        println!("applied:  {:?}", before.applied);
+        println!("pending:  {:?}", before.pending);
+        if !before.unknown.is_empty() {
+            println!(
+                "unknown:  {:?} (applied by a newer release)",
+                before.unknown
+            );
+        }
+        return Ok(if before.is_current() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(2)
+        });
+    }
+    let after = store.migrate().await?;
+    if before.pending.is_empty() {
+        println!(
+            "The database is up to date (migrations {:?}).",
+            after.applied
+        );
+    } else {
+        println!(
+            "Applied migrations {:?}; the database is up to date.",
+            before.pending
+        );
+    }
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn check_config(file: Option<&Path>, explain: bool) -> anyhow::Result<ExitCode> {
+    if explain {
+        println!("Settings (TOML key = environment variable):");
+        for (key, meaning) in describe_keys() {
+            let env = format!("SPORTELLO_{}", key.to_ascii_uppercase().replace('.', "__"));
+            println!("  {key:<28} {env:<38} {meaning}");
+        }
+        println!(
+            "  DATABASE_URL is accepted for database.url; append _FILE to a secret's variable to read it from a file.\n"
+        );
+    }
+    match Sources::load(file, std::env::vars()).resolve(true) {
+        Ok(config) => {
+            println!("The configuration is valid.");
+            println!("  listen:      {}", config.listen);
+            println!(
+                "  public URL:  {}",
+                config.public_url.as_deref().unwrap_or("(not set)")
+            );
+            println!("  database:    {}", config.database_url.redacted_url());
+            println!(
+                "  cookies:     {}",
+                if config.secure_cookies {
+                    "secure (HTTPS only)"
+                } else {
+                    "not secure: only acceptable behind no HTTPS, e.g. a local test"
+                }
+            );
+            println!(
+                "  outbox:      {}",
+                if config.outbox_enabled {
+                    "worker runs in this process"
+                } else {
+                    "no worker in this process"
+                }
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(problems) => {
+            println!("The configuration has {} problem(s):", problems.len());
+            for problem in &problems {
+                println!("  - {problem}");
+            }
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+/// Reads and validates a comune file and its logo. Pure of side effects on the database.
+pub fn read_tenant_file(path: &Path) -> anyhow::Result<(TenantDefinition, Logo)> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let definition = TenantDefinition::from_toml(&text)
+        .with_context(|| format!("{} is not a valid comune file", path.display()))?;
+    let logo_path: PathBuf = path
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join(&definition.logo_file);
+    let bytes = std::fs::read(&logo_path)
+        .with_context(|| format!("cannot read the logo {}", logo_path.display()))?;
+    let logo = Logo::from_file(&definition.logo_file, bytes)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", logo_path.display()))?;
+    Ok((definition, logo))
+}
+
+pub async fn tenant_import(file: Option<&Path>, files: &[PathBuf]) -> anyhow::Result<ExitCode> {
+    let config = load(file)?;
+    logging::init(config.log_format, &config.log_level);
+    let mut parsed = Vec::with_capacity(files.len());
+    let mut failures = Vec::new();
+    for path in files {
+        match read_tenant_file(path) {
+            Ok(ok) => parsed.push(ok),
+            Err(error) => failures.push(format!("{error:#}")),
+        }
+    }
+    if !failures.is_empty() {
+        for failure in &failures {
+            eprintln!("{failure}\n");
+        }
+        bail!(
+            "nothing imported: {} of {} file(s) have problems",
+            failures.len(),
+            files.len()
+        );
+    }
+    let store = open(&config).await?;
+    let actor = format!(
+        "cli:{}",
+        std::env::var("USER").unwrap_or_else(|_| "unknown".into())
+    );
+    for (definition, logo) in &parsed {
+        let outcome = store.import_tenant(definition, logo, &actor).await?;
+        println!(
+            "{} {} ({}): {} services, {} offices",
+            if outcome.created {
+                "created"
+            } else {
+                "updated"
+            },
+            definition.profile.name,
+            definition.slug,
+            outcome.services,
+            outcome.offices
+        );
+    }
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn tenant_list(file: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let config = load(file)?;
+    let store = open(&config).await?;
+    for tenant in store.tenants().await? {
+        let domains: Vec<&str> = tenant.profile.domains.iter().map(|d| d.as_str()).collect();
+        println!(
+            "{:<20} {:<40} {}",
+            tenant.slug,
+            tenant.profile.name,
+            domains.join(", ")
+        );
+    }
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}

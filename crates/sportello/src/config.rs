@@ -1,0 +1,655 @@
+//! Configuration: a TOML file plus `SPORTELLO_*` environment variables (`SPORTELLO_SERVER__LISTEN`
+//! sets `server.listen`; `DATABASE_URL` sets `database.url`; a secret may be read from a file with
+//! the `_FILE` suffix, e.g. `SPORTELLO_DATABASE__URL_FILE`). Every key is known: an unknown key,
+//! a value of the wrong kind or an unsafe combination is a problem, and all problems are reported
+//! together, each with where the value came from and what to do.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
+
+/// A value that must never be printed: `Debug` and `Display` show it redacted.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: String) -> Secret {
+        Secret(value)
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// A database URL with its password replaced, for logs and `check-config`.
+    pub fn redacted_url(&self) -> String {
+        let Some((scheme, rest)) = self.0.split_once("://") else {
+            return "[redacted]".to_owned();
+        };
+        match rest.rsplit_once('@') {
+            Some((credentials, host)) => {
+                let user = credentials.split(':').next().unwrap_or_default();
+                format!("{scheme}://{user}:***@{host}")
+            }
+            None => self.0.clone(),
+        }
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub public_url: Option<String>,
+    pub secure_cookies: bool,
+    pub platform_hosts: Vec<String>,
+    pub body_limit: usize,
+    pub request_timeout: Duration,
+    pub shutdown_grace: Duration,
+    pub database_url: Secret,
+    pub max_connections: u32,
+    pub auto_migrate: bool,
+    pub log_format: LogFormat,
+    pub log_level: String,
+    pub outbox_enabled: bool,
+    pub outbox_batch: u32,
+    pub outbox_lease: Duration,
+    pub outbox_poll: Duration,
+}
+
+/// One thing wrong with the configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub key: String,
+    pub origin: String,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({}): {}", self.key, self.origin, self.message)
+    }
+}
+
+/// Every known key, its kind and what it is for (printed by `check-config` on unknown keys).
+const KEYS: &[(&str, &str)] = &[
+    (
+        "server.listen",
+        "address and port to listen on, e.g. \"0.0.0.0:8080\"",
+    ),
+    (
+        "server.public_url",
+        "the address citizens use, e.g. \"https://servizi.example.it\"",
+    ),
+    (
+        "server.secure_cookies",
+        "send cookies only over HTTPS (default: true when public_url is https)",
+    ),
+    (
+        "server.platform_hosts",
+        "host names of the platform itself, never of a comune",
+    ),
+    (
+        "server.body_limit_kib",
+        "largest request body, in KiB (default 64)",
+    ),
+    (
+        "server.request_timeout_secs",
+        "seconds before a request is abandoned (default 30)",
+    ),
+    (
+        "server.shutdown_grace_secs",
+        "seconds to finish in-flight requests on SIGTERM (default 25)",
+    ),
+    (
+        "database.url",
+        "sqlite://path or postgres://user:password@host/db (secret)",
+    ),
+    (
+        "database.max_connections",
+        "connection pool size (default 10)",
+    ),
+    (
+        "database.auto_migrate",
+        "apply pending migrations at start (default false: run `sportello migrate`)",
+    ),
+    ("log.format", "\"human\" or \"json\" (default human)"),
+    (
+        "log.level",
+        "tracing filter, e.g. \"info\" or \"sportello=debug,info\" (RUST_LOG overrides)",
+    ),
+    (
+        "outbox.enabled",
+        "run the outbox worker in this process (default true)",
+    ),
+    ("outbox.batch", "messages leased at a time (default 16)"),
+    (
+        "outbox.lease_secs",
+        "seconds a leased message is reserved (default 60)",
+    ),
+    (
+        "outbox.poll_interval_ms",
+        "pause between polls when idle (default 1000)",
+    ),
+];
+
+/// Keys whose values are secrets: they may come from a file named by `<KEY>_FILE`.
+const SECRET_KEYS: &[&str] = &["database.url"];
+
+#[derive(Debug, Clone)]
+struct Entry {
+    value: toml::Value,
+    origin: String,
+}
+
+/// The raw key/value pairs from every source, before interpretation.
+pub struct Sources {
+    entries: BTreeMap<String, Entry>,
+    problems: Vec<Problem>,
+}
+
+fn flatten(prefix: &str, table: &toml::Table, origin: &str, out: &mut BTreeMap<String, Entry>) {
+    for (key, value) in table {
+        let full = if prefix.is_empty() {
+            key.clone()
+        } else {
+            format!("{prefix}.{key}")
+        };
+        match value {
+            toml::Value::Table(inner) => flatten(&full, inner, origin, out),
+            other => {
+                out.insert(
+                    full,
+                    Entry {
+                        value: other.clone(),
+                        origin: origin.to_owned(),
+                    },
+                );
+            }
+        }
+    }
+}
+
+impl Sources {
+    /// Reads the file (if any) and the environment.
+    pub fn load(file: Option<&Path>, env: impl Iterator<Item = (String, String)>) -> Sources {
+        let mut entries = BTreeMap::new();
+        let mut problems = Vec::new();
+        if let Some(path) = file {
+            let origin = path.display().to_string();
+            match std::fs::read_to_string(path) {
+                Ok(text) => match toml::from_str::<toml::Table>(&text) {
+                    Ok(table) => flatten("", &table, &origin, &mut entries),
+                    Err(e) => problems.push(Problem {
+                        key: "(file)".into(),
+                        origin,
+                        message: format!("not valid TOML: {e}"),
+                    }),
+                },
+                Err(e) => problems.push(Problem {
+                    key: "(file)".into(),
+                    origin,
+                    message: format!("cannot be read: {e}"),
+                }),
+            }
+        }
+        let mut env: Vec<(String, String)> = env.collect();
+        env.sort();
+        for (name, value) in env {
+            let (key, from_file) = if name == "DATABASE_URL" {
+                if entries
+                    .get("database.url")
+                    .is_some_and(|e: &Entry| e.origin.starts_with("SPORTELLO_"))
+                {
+                    continue;
+                }
+                ("database.url".to_owned(), false)
+            } else if let Some(rest) = name.strip_prefix("SPORTELLO_") {
+                if rest == "CONFIG" || rest.starts_with("TEST_") {
+                    continue;
+                }
+                let lower = rest.to_ascii_lowercase();
+                match lower.strip_suffix("_file") {
+                    Some(base) => (base.replace("__", "."), true),
+                    None => (lower.replace("__", "."), false),
+                }
+            } else {
+                continue;
+            };
+            if from_file {
+                if !SECRET_KEYS.contains(&key.as_str()) {
+                    problems.push(Problem {
+                        key,
+                        origin: name,
+                        message: "only secrets can be read from a file (database.url)".into(),
+                    });
+                    continue;
+                }
+                match std::fs::read_to_string(&value) {
+                    Ok(secret) => {
+                        entries.insert(
+                            key,
+                            Entry {
+                                value: toml::Value::String(secret.trim().to_owned()),
+                                origin: name,
+                            },
+                        );
+                    }
+                    Err(e) => problems.push(Problem {
+                        key,
+                        origin: name,
+                        message: format!("cannot read {value}: {e}"),
+                    }),
+                }
+                continue;
+            }
+            entries.insert(
+                key,
+                Entry {
+                    value: toml::Value::String(value),
+                    origin: name,
+                },
+            );
+        }
+        Sources { entries, problems }
+    }
+
+    /// Interprets the sources, collecting every problem. `require_database` is false for
+    /// commands (like `demo`) that choose their own database.
+    pub fn resolve(mut self, require_database: bool) -> Result<Config, Vec<Problem>> {
+        for key in self.entries.keys() {
+            if !KEYS.iter().any(|(known, _)| known == key) {
+                let suggestion = KEYS
+                    .iter()
+                    .map(|(known, _)| *known)
+                    .find(|known| known.rsplit('.').next() == key.rsplit('.').next())
+                    .map(|k| format!(" Did you mean {k}?"))
+                    .unwrap_or_default();
+                let origin = self
+                    .entries
+                    .get(key)
+                    .map(|e| e.origin.clone())
+                    .unwrap_or_default();
+                self.problems.push(Problem {
+                    key: key.clone(),
+                    origin,
+                    message: format!("unknown setting.{suggestion}"),
+                });
+            }
+        }
+        let mut r = Reader {
+            entries: &self.entries,
+            problems: &mut self.problems,
+        };
+        let listen = r
+            .parse::<SocketAddr>("server.listen", "an address such as 0.0.0.0:8080")
+            .unwrap_or(SocketAddr::from(([0, 0, 0, 0], 8080)));
+        let public_url = r.string("server.public_url");
+        if let Some(url) = &public_url {
+            if !(url.starts_with("https://") || url.starts_with("http://"))
+                || url.contains(char::is_whitespace)
+            {
+                r.problem(
+                    "server.public_url",
+                    "must be an absolute URL such as https://servizi.comune.example.it",
+                );
+            }
+        }
+        let https = public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"));
+        let secure_cookies = r.boolean("server.secure_cookies").unwrap_or(https);
+        if secure_cookies
+            && public_url
+                .as_deref()
+                .is_some_and(|u| u.starts_with("http://"))
+        {
+            r.problem(
+                "server.secure_cookies",
+                "is true but public_url is http://: browsers would drop the cookies",
+            );
+        }
+        let platform_hosts = r
+            .string_list("server.platform_hosts")
+            .unwrap_or_else(|| vec!["localhost".into(), "127.0.0.1".into(), "[::1]".into()]);
+        let body_limit = r
+            .integer("server.body_limit_kib", 1, 1024 * 1024)
+            .unwrap_or(64) as usize
+            * 1024;
+        let request_timeout = Duration::from_secs(
+            r.integer("server.request_timeout_secs", 1, 3600)
+                .unwrap_or(30) as u64,
+        );
+        let shutdown_grace = Duration::from_secs(
+            r.integer("server.shutdown_grace_secs", 0, 3600)
+                .unwrap_or(25) as u64,
+        );
+        let database_url = r.string("database.url");
+        match &database_url {
+            None if require_database => r.problem_missing(
+                "database.url",
+                "is required: set DATABASE_URL or database.url to sqlite:///var/lib/sportello/sportello.db or postgres://…",
+            ),
+            Some(url) if !(url.starts_with("sqlite:") || url.starts_with("postgres:") || url.starts_with("postgresql:")) => {
+                r.problem("database.url", "must start with sqlite:// or postgres://")
+            }
+            _ => {}
+        }
+        let max_connections = r.integer("database.max_connections", 1, 1000).unwrap_or(10) as u32;
+        let auto_migrate = r.boolean("database.auto_migrate").unwrap_or(false);
+        let log_format = match r.string("log.format").as_deref() {
+            None | Some("human") => LogFormat::Human,
+            Some("json") => LogFormat::Json,
+            Some(_) => {
+                r.problem("log.format", "must be \"human\" or \"json\"");
+                LogFormat::Human
+            }
+        };
+        let log_level = r.string("log.level").unwrap_or_else(|| "info".into());
+        if tracing_subscriber::EnvFilter::try_new(&log_level).is_err() {
+            r.problem(
+                "log.level",
+                "is not a valid filter; try \"info\" or \"sportello=debug,info\"",
+            );
+        }
+        let outbox_enabled = r.boolean("outbox.enabled").unwrap_or(true);
+        let outbox_batch = r.integer("outbox.batch", 1, 1000).unwrap_or(16) as u32;
+        let outbox_lease =
+            Duration::from_secs(r.integer("outbox.lease_secs", 5, 86_400).unwrap_or(60) as u64);
+        let outbox_poll = Duration::from_millis(
+            r.integer("outbox.poll_interval_ms", 10, 600_000)
+                .unwrap_or(1000) as u64,
+        );
+
+        if !self.problems.is_empty() {
+            return Err(self.problems);
+        }
+        Ok(Config {
+            listen,
+            public_url,
+            secure_cookies,
+            platform_hosts,
+            body_limit,
+            request_timeout,
+            shutdown_grace,
+            database_url: Secret::new(database_url.unwrap_or_default()),
+            max_connections,
+            auto_migrate,
+            log_format,
+            log_level,
+            outbox_enabled,
+            outbox_batch,
+            outbox_lease,
+            outbox_poll,
+        })
+    }
+}
+
+struct Reader<'a> {
+    entries: &'a BTreeMap<String, Entry>,
+    problems: &'a mut Vec<Problem>,
+}
+
+impl Reader<'_> {
+    fn origin(&self, key: &str) -> String {
+        self.entries
+            .get(key)
+            .map(|e| e.origin.clone())
+            .unwrap_or_else(|| "default".into())
+    }
+
+    fn problem(&mut self, key: &str, message: &str) {
+        let origin = self.origin(key);
+        self.problems.push(Problem {
+            key: key.into(),
+            origin,
+            message: message.into(),
+        });
+    }
+
+    fn problem_missing(&mut self, key: &str, message: &str) {
+        self.problems.push(Problem {
+            key: key.into(),
+            origin: "not set".into(),
+            message: message.into(),
+        });
+    }
+
+    fn string(&mut self, key: &str) -> Option<String> {
+        match &self.entries.get(key)?.value {
+            toml::Value::String(s) => Some(s.clone()),
+            _ => {
+                self.problem(key, "must be a string (in quotes)");
+                None
+            }
+        }
+    }
+
+    fn parse<T: std::str::FromStr>(&mut self, key: &str, expected: &str) -> Option<T> {
+        let text = self.string(key)?;
+        match text.parse() {
+            Ok(value) => Some(value),
+            Err(_) => {
+                self.problem(key, &format!("\"{text}\" is not {expected}"));
+                None
+            }
+        }
+    }
+
+    fn integer(&mut self, key: &str, min: i64, max: i64) -> Option<i64> {
+        let value = match &self.entries.get(key)?.value {
+            toml::Value::Integer(n) => Some(*n),
+            toml::Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        };
+        match value {
+            Some(n) if (min..=max).contains(&n) => Some(n),
+            Some(n) => {
+                self.problem(
+                    key,
+                    &format!("{n} is out of range: between {min} and {max}"),
+                );
+                None
+            }
+            None => {
+                self.problem(key, "must be a whole number");
+                None
+            }
+        }
+    }
+
+    fn boolean(&mut self, key: &str) -> Option<bool> {
+        let value = match &self.entries.get(key)?.value {
+            toml::Value::Boolean(b) => Some(*b),
+            toml::Value::String(s) => match s.trim() {
+                "true" | "1" | "yes" => Some(true),
+                "false" | "0" | "no" => Some(false),
+                _ => None,
+            },
+            _ => None,
+        };
+        if value.is_none() {
+            self.problem(key, "must be true or false");
+        }
+        value
+    }
+
+    fn string_list(&mut self, key: &str) -> Option<Vec<String>> {
+        match &self.entries.get(key)?.value {
+            toml::Value::Array(items) => {
+                let strings: Option<Vec<String>> = items
+                    .iter()
+                    .map(|i| i.as_str().map(str::to_owned))
+                    .collect();
+                if strings.is_none() {
+                    self.problem(key, "must be a list of strings");
+                }
+                strings
+            }
+            // From the environment: a comma-separated list.
+            toml::Value::String(s) => Some(
+                s.split(',')
+                    .map(|p| p.trim().to_owned())
+                    .filter(|p| !p.is_empty())
+                    .collect(),
+            ),
+            _ => {
+                self.problem(key, "must be a list of strings");
+                None
+            }
+        }
+    }
+}
+
+/// The documentation of every key, for `check-config --explain`.
+pub fn describe_keys() -> impl Iterator<Item = (&'static str, &'static str)> {
+    KEYS.iter().copied()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Iterator<Item = (String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect::<Vec<_>>()
+            .into_iter()
+    }
+
+    /// A configuration file that removes itself.
+    struct TempFile(std::path::PathBuf);
+
+    impl Drop for TempFile {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.0);
+        }
+    }
+
+    fn file(text: &str) -> TempFile {
+        static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let path =
+            std::env::temp_dir().join(format!("sportello-config-{}-{n}.toml", std::process::id()));
+        std::fs::write(&path, text).unwrap();
+        TempFile(path)
+    }
+
+    #[test]
+    fn defaults_need_only_a_database() {
+        let config = Sources::load(None, env(&[("DATABASE_URL", "sqlite://x.db")]))
+            .resolve(true)
+            .unwrap();
+        assert_eq!(config.listen, "0.0.0.0:8080".parse().unwrap());
+        assert_eq!(config.database_url.expose(), "sqlite://x.db");
+        assert_eq!(config.log_format, LogFormat::Human);
+        assert!(!config.secure_cookies);
+    }
+
+    #[test]
+    fn environment_overrides_the_file() {
+        let f =
+            file("[server]\nlisten = \"127.0.0.1:9000\"\n[database]\nurl = \"sqlite://file.db\"\n");
+        let config = Sources::load(
+            Some(&f.0),
+            env(&[
+                ("SPORTELLO_SERVER__LISTEN", "127.0.0.1:9100"),
+                ("SPORTELLO_LOG__FORMAT", "json"),
+            ]),
+        )
+        .resolve(true)
+        .unwrap();
+        assert_eq!(config.listen.port(), 9100);
+        assert_eq!(config.database_url.expose(), "sqlite://file.db");
+        assert_eq!(config.log_format, LogFormat::Json);
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_its_origin() {
+        let f = file("[server]\nlisen = \"x\"\nbody_limit_kib = 0\n[log]\nformat = \"xml\"\n");
+        let problems = Sources::load(Some(&f.0), env(&[("SPORTELLO_OUTBOX__BATCH", "many")]))
+            .resolve(true)
+            .unwrap_err();
+        let keys: Vec<&str> = problems.iter().map(|p| p.key.as_str()).collect();
+        for expected in [
+            "server.lisen",
+            "server.body_limit_kib",
+            "log.format",
+            "outbox.batch",
+            "database.url",
+        ] {
+            assert!(
+                keys.contains(&expected),
+                "{expected} not reported in {problems:?}"
+            );
+        }
+        let batch = problems.iter().find(|p| p.key == "outbox.batch").unwrap();
+        assert_eq!(batch.origin, "SPORTELLO_OUTBOX__BATCH");
+        let typo = problems.iter().find(|p| p.key == "server.lisen").unwrap();
+        assert!(
+            typo.message.contains("Did you mean server.listen?"),
+            "{}",
+            typo.message
+        );
+    }
+
+    #[test]
+    fn secrets_come_from_files_and_never_print() {
+        let secret = file("postgres://app:s3cr3t@db.internal/sportello\n");
+        let config = Sources::load(
+            None,
+            env(&[("SPORTELLO_DATABASE__URL_FILE", secret.0.to_str().unwrap())]),
+        )
+        .resolve(true)
+        .unwrap();
+        assert_eq!(
+            config.database_url.expose(),
+            "postgres://app:s3cr3t@db.internal/sportello"
+        );
+        let printed = format!("{config:?}");
+        assert!(!printed.contains("s3cr3t"), "{printed}");
+        assert_eq!(
+            config.database_url.redacted_url(),
+            "postgres://app:***@db.internal/sportello"
+        );
+    }
+
+    #[test]
+    fn secure_cookies_follow_an_https_public_url() {
+        let config = Sources::load(
+            None,
+            env(&[
+                ("DATABASE_URL", "sqlite://x.db"),
+                ("SPORTELLO_SERVER__PUBLIC_URL", "https://servizi.example.it"),
+            ]),
+        )
+        .resolve(true)
+        .unwrap();
+        assert!(config.secure_cookies);
+        let problems = Sources::load(
+            None,
+            env(&[
+                ("DATABASE_URL", "sqlite://x.db"),
+                ("SPORTELLO_SERVER__PUBLIC_URL", "http://x.example"),
+                ("SPORTELLO_SERVER__SECURE_COOKIES", "true"),
+            ]),
+        )
+        .resolve(true)
+        .unwrap_err();
+        assert_eq!(problems[0].key, "server.secure_cookies");
+    }
+}

@@ -1,0 +1,115 @@
+//! Running the HTTP server and the outbox worker until SIGTERM, then stopping gracefully:
+//! no new connections, in-flight requests finish within the grace period, the worker finishes
+//! the message in hand.
+
+use crate::config::Config;
+use anyhow::Context;
+use sportello_store::Store;
+use sportello_store::outbox::{DeliveryError, Message, RetryPolicy, Sink, Worker, WorkerOptions};
+use std::future::IntoFuture;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+/// Resolves on SIGTERM (how orchestrators stop a service) or Ctrl-C.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = terminate => {}
+    }
+}
+
+/// The sink of `serve` until the pagoPA, App IO and e-mail integrations register their topics:
+/// a message nobody can deliver fails for good, visibly, instead of being retried forever.
+pub struct TopicRouter;
+
+impl Sink for TopicRouter {
+    async fn deliver(&self, message: &Message) -> Result<(), DeliveryError> {
+        Err(DeliveryError::Permanent {
+            reason: format!("no handler for topic {}", message.topic),
+        })
+    }
+}
+
+pub fn worker_options(config: &Config) -> WorkerOptions {
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "sportello".to_owned());
+    WorkerOptions {
+        id: format!("{host}-{}", std::process::id()),
+        batch: config.outbox_batch,
+        lease: config.outbox_lease,
+        poll_interval: config.outbox_poll,
+        retry: RetryPolicy::default(),
+    }
+}
+
+/// Serves `app` on `listener` and, when `sink` is given, runs the outbox worker beside it.
+pub async fn run<S: Sink + 'static>(
+    app: axum::Router,
+    listener: TcpListener,
+    store: Store,
+    sink: Option<(S, WorkerOptions)>,
+    grace: Duration,
+) -> anyhow::Result<()> {
+    let (stop, stopped) = watch::channel(false);
+    let worker = sink.map(|(sink, options)| {
+        let worker = Worker::new(store.clone(), sink, options);
+        let stopped = stopped.clone();
+        tokio::spawn(async move { worker.run(stopped).await })
+    });
+
+    let mut server_stopped = stopped.clone();
+    let server = axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            let _ = server_stopped.wait_for(|stop| *stop).await;
+        })
+        .into_future();
+    let mut server = tokio::spawn(server);
+
+    tokio::select! {
+        result = &mut server => {
+            let _ = stop.send(true);
+            result.context("the server task failed")?.context("the server stopped")?;
+            return Ok(());
+        }
+        _ = shutdown_signal() => {
+            tracing::info!(grace_secs = grace.as_secs(), "shutting down: finishing in-flight requests");
+        }
+    }
+    let _ = stop.send(true);
+    match tokio::time::timeout(grace, &mut server).await {
+        Ok(result) => result
+            .context("the server task failed")?
+            .context("the server stopped")?,
+        Err(_) => {
+            tracing::warn!("grace period over: abandoning the requests still in flight");
+            server.abort();
+        }
+    }
+    if let Some(worker) = worker {
+        if tokio::time::timeout(Duration::from_secs(10), worker)
+            .await
+            .is_err()
+        {
+            tracing::warn!("the outbox worker did not stop in time; its lease will expire");
+        }
+    }
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
