@@ -275,7 +275,8 @@ impl Sources {
                 let suggestion = KEYS
                     .iter()
                     .map(|(known, _)| *known)
-                    .find(|known| known.rsplit('.').next() == key.rsplit('.').next())
+                    .min_by_key(|known| edit_distance(known, key))
+                    .filter(|known| edit_distance(known, key) <= 3)
                     .map(|k| format!(" Did you mean {k}?"))
                     .unwrap_or_default();
                 let origin = self
@@ -512,6 +513,21 @@ impl Reader<'_> {
             }
         }
     }
+}
+
+/// Levenshtein distance, to suggest the setting a typo meant.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
 }
 
 /// The documentation of every key, for `check-config --explain`.
