@@ -110,6 +110,7 @@ pub fn app(state: AppState, extra: Router) -> Router {
             "/servizi/{service}/richiesta",
             get(pages::service_sheet::request),
         )
+        .route("/area-personale/", get(pages::service_sheet::personal_area))
         .route("/contatti", get(pages::info::contacts))
         .route("/privacy", get(pages::info::privacy))
         .route("/note-legali", get(pages::info::legal_notes))

@@ -131,16 +131,8 @@ pub(crate) async fn show(
     Ok(render(&page)?.into_response())
 }
 
-#[derive(Template)]
-#[template(path = "request_closed.html")]
-struct RequestPage {
-    layout: Layout,
-    service: Service,
-    office: Option<Office>,
-}
-
 /// Where "Accedi al servizio" leads for a service handled online. The online request opens
-/// with SPID/CIE login; until an installation enables it, the page says so and shows the
+/// after SPID/CIE login; until an installation enables login, the page says so and shows the
 /// office to turn to, rather than a dead end.
 pub(crate) async fn request(
     ctx: TenantContext,
@@ -156,21 +148,54 @@ pub(crate) async fn request(
         last.href = Some(format!("{}/servizi/{}", ctx.base, service.slug));
     }
     breadcrumbs.push(Crumb {
-        label: t.get("request.title").to_owned(),
+        label: t.get("login.request_title").to_owned(),
         href: None,
     });
     let layout = Layout::new(
         &ctx,
-        t.get("request.title").to_owned(),
+        t.get("login.request_title").to_owned(),
         service.title.get(ctx.lang).to_owned(),
         breadcrumbs,
     )
     .with_nav(Nav::Services)
     .without_rating();
-    Ok(render(&RequestPage {
+    let page = LoginRequiredPage {
         layout,
-        service,
+        intro_key: "login.request_text",
+        service: Some(service),
         office,
-    })?
-    .into_response())
+    };
+    Ok(render(&page)?.into_response())
+}
+
+#[derive(Template)]
+#[template(path = "login_required.html")]
+pub(crate) struct LoginRequiredPage {
+    pub layout: Layout,
+    pub intro_key: &'static str,
+    pub service: Option<Service>,
+    pub office: Option<Office>,
+}
+
+/// The personal area: reached from the header of every page, it opens after SPID/CIE login.
+pub(crate) async fn personal_area(ctx: TenantContext) -> Result<Response, WebError> {
+    let t = Translator::new(ctx.lang);
+    let title = t.get("login.personal_area_title").to_owned();
+    let layout = Layout::new(
+        &ctx,
+        title.clone(),
+        title.clone(),
+        vec![Crumb {
+            label: title,
+            href: None,
+        }],
+    )
+    .without_rating();
+    let page = LoginRequiredPage {
+        layout,
+        intro_key: "login.personal_area_text",
+        service: None,
+        office: None,
+    };
+    Ok(render(&page)?.into_response())
 }

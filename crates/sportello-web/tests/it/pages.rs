@@ -21,6 +21,7 @@ app_tests!(
     rating_is_stored_and_thanked,
     a_refused_rating_explains_and_keeps_the_input,
     static_assets_and_logo_are_served,
+    login_pages_say_what_to_do_instead_of_a_dead_end,
 );
 
 async fn operations_endpoints_answer(app: TestApp) {
@@ -421,4 +422,39 @@ async fn static_assets_and_logo_are_served(app: TestApp) {
     assert_eq!(logo.status, StatusCode::OK);
     assert_eq!(logo.header("content-type"), "image/svg+xml");
     assert!(logo.header("content-security-policy").contains("sandbox"));
+}
+
+async fn login_pages_say_what_to_do_instead_of_a_dead_end(app: TestApp) {
+    let area = app.get("/valdoro/area-personale/").await;
+    assert_eq!(area.status, StatusCode::OK);
+    assert!(area.body.contains("SPID"));
+    let request = app.get("/valdoro/servizi/permesso-ztl/richiesta").await;
+    assert_eq!(request.status, StatusCode::OK);
+    let tenant = app.store.tenant_by_slug("valdoro").await.unwrap().unwrap();
+    let scope = app.store.scoped(tenant.id);
+    let service = scope.service("permesso-ztl").await.unwrap().unwrap();
+    let office = scope
+        .office(service.office.as_str())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        request.body.contains(&office.phone),
+        "the responsible office is shown"
+    );
+    let not_online = scope
+        .services()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|s| !s.is_online())
+        .unwrap();
+    let refused = app
+        .get(&format!("/valdoro/servizi/{}/richiesta", not_online.slug))
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::NOT_FOUND,
+        "only online services have a request page"
+    );
 }
