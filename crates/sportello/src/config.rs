@@ -299,15 +299,14 @@ impl Sources {
             .parse::<SocketAddr>("server.listen", "an address such as 0.0.0.0:8080")
             .unwrap_or(SocketAddr::from(([0, 0, 0, 0], 8080)));
         let public_url = r.string("server.public_url");
-        if let Some(url) = &public_url {
-            if !(url.starts_with("https://") || url.starts_with("http://"))
-                || url.contains(char::is_whitespace)
-            {
-                r.problem(
-                    "server.public_url",
-                    "must be an absolute URL such as https://servizi.comune.example.it",
-                );
-            }
+        if let Some(url) = &public_url
+            && (!(url.starts_with("https://") || url.starts_with("http://"))
+                || url.contains(char::is_whitespace))
+        {
+            r.problem(
+                "server.public_url",
+                "must be an absolute URL such as https://servizi.comune.example.it",
+            );
         }
         let https = public_url
             .as_deref()

@@ -101,13 +101,12 @@ pub async fn run<S: Sink + 'static>(
             server.abort();
         }
     }
-    if let Some(worker) = worker {
-        if tokio::time::timeout(Duration::from_secs(10), worker)
+    if let Some(worker) = worker
+        && tokio::time::timeout(Duration::from_secs(10), worker)
             .await
             .is_err()
-        {
-            tracing::warn!("the outbox worker did not stop in time; its lease will expire");
-        }
+    {
+        tracing::warn!("the outbox worker did not stop in time; its lease will expire");
     }
     store.close().await;
     tracing::info!("stopped");

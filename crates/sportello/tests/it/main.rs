@@ -66,14 +66,16 @@ impl Drop for Running {
 }
 
 fn start_demo(port: u16, data: &std::path::Path) -> Running {
-    let mut child = sportello()
+    let child = sportello()
         .args(["demo", "--port", &port.to_string(), "--data"])
         .arg(data)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let stdout = child.stdout.take().unwrap();
+    // Owned by the guard from now on, so every path (a panic included) kills and waits for it.
+    let mut running = Running(child);
+    let stdout = running.0.stdout.take().unwrap();
     let mut lines = BufReader::new(stdout).lines();
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut printed = String::new();
@@ -91,7 +93,7 @@ fn start_demo(port: u16, data: &std::path::Path) -> Running {
                 printed.contains(&format!("http://localhost:{port}/valdoro/")),
                 "{printed}"
             );
-            return Running(child);
+            return running;
         }
     }
     panic!("the demo did not start:\n{printed}");
