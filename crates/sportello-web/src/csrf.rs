@@ -10,11 +10,12 @@
 //! assertion consumer (posted by the identity provider from its own site) and the JSON API
 //! (authenticated by token, not cookie) will be exempted when they land, each in this list.
 
+use crate::cookies::{self, CookieOptions};
 use crate::tenant::request_host;
 use crate::{AppState, WebError};
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, Method, header};
+use axum::http::{Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -89,7 +90,7 @@ pub(crate) async fn protect(
 ) -> Response {
     let secure = state.0.config.secure_cookies;
     let name = cookie_name(secure);
-    let existing = crate::lang::cookie(request.headers(), name)
+    let existing = cookies::read(request.headers(), name)
         .filter(|t| is_token(t))
         .map(str::to_owned);
     let unsafe_method = !matches!(
@@ -141,11 +142,12 @@ pub(crate) async fn protect(
     request.extensions_mut().insert(CsrfToken(token.clone()));
     let mut response = next.run(request).await;
     if existing.is_none() && !token.is_empty() {
-        let secure_flag = if secure { "; Secure" } else { "" };
-        let cookie = format!("{name}={token}; Path=/; HttpOnly; SameSite=Lax{secure_flag}");
-        if let Ok(value) = HeaderValue::from_str(&cookie) {
-            response.headers_mut().append(header::SET_COOKIE, value);
-        }
+        let options = CookieOptions {
+            max_age: None,
+            http_only: true,
+            secure,
+        };
+        cookies::set(&mut response, name, &token, options);
     }
     response
 }

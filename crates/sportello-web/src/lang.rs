@@ -1,29 +1,18 @@
 //! The interface language: chosen in the header, remembered in a cookie, otherwise taken from
 //! the browser's `Accept-Language`, otherwise Italian.
 
+use crate::cookies::{self, CookieOptions};
 use crate::tenant::TenantContext;
 use axum::extract::{Path, Query};
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use sportello_domain::Lang;
 
 pub(crate) const COOKIE: &str = "lang";
 
-/// A cookie's value from the `Cookie` headers.
-pub(crate) fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == name)
-        .map(|(_, value)| value.trim_matches('"'))
-}
-
 pub(crate) fn request_lang(headers: &HeaderMap) -> Lang {
-    cookie(headers, COOKIE)
+    cookies::read(headers, COOKIE)
         .and_then(Lang::from_code)
         .or_else(|| {
             headers
@@ -66,25 +55,20 @@ pub(crate) async fn switch(
     let Some(lang) = Lang::from_code(&code) else {
         return Redirect::to(&target).into_response();
     };
-    let secure = if ctx.state.0.config.secure_cookies {
-        "; Secure"
-    } else {
-        ""
-    };
-    let cookie = format!(
-        "{COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax{secure}",
-        lang.code()
-    );
     let mut response = Redirect::to(&target).into_response();
-    if let Ok(value) = HeaderValue::from_str(&cookie) {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
+    let remember = CookieOptions {
+        max_age: Some(365 * 24 * 60 * 60),
+        http_only: false,
+        secure: ctx.state.0.config.secure_cookies,
+    };
+    cookies::set(&mut response, COOKIE, lang.code(), remember);
     response
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::HeaderValue;
 
     #[test]
     fn only_local_paths_are_followed() {

@@ -6,6 +6,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::todo)]
 
 mod assets;
+mod cookies;
 mod csrf;
 mod error;
 pub mod i18n;

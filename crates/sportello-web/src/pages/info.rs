@@ -1,10 +1,9 @@
 //! Pages every comune site must link from its footer: contacts and offices, the privacy notice
 //! and the legal notes. Built from tenant data when the comune has no page of its own.
 
-use super::layout::{Crumb, Layout};
+use super::layout::Layout;
 use super::render;
 use crate::WebError;
-use crate::i18n::Translator;
 use crate::tenant::TenantContext;
 use askama::Template;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -29,25 +28,10 @@ struct LegalNotesPage {
     layout: Layout,
 }
 
-fn layout(ctx: &TenantContext, title_key: &str) -> Layout {
-    let t = Translator::new(ctx.lang);
-    let title = t.get(title_key).to_owned();
-    let description = format!("{} – {}", title, ctx.tenant.profile.name);
-    Layout::new(
-        ctx,
-        title.clone(),
-        description,
-        vec![Crumb {
-            label: title,
-            href: None,
-        }],
-    )
-}
-
 pub(crate) async fn contacts(ctx: TenantContext) -> Result<Response, WebError> {
     let offices = ctx.state.store().scoped(ctx.tenant.id).offices().await?;
     Ok(render(&ContactsPage {
-        layout: layout(&ctx, "contacts.title"),
+        layout: Layout::titled(&ctx, "contacts.title"),
         offices,
     })?
     .into_response())
@@ -58,7 +42,7 @@ pub(crate) async fn privacy(ctx: TenantContext) -> Result<Response, WebError> {
         return Ok(Redirect::to(url.as_str()).into_response());
     }
     Ok(render(&PrivacyPage {
-        layout: layout(&ctx, "privacy.title"),
+        layout: Layout::titled(&ctx, "privacy.title"),
     })?
     .into_response())
 }
@@ -68,7 +52,7 @@ pub(crate) async fn legal_notes(ctx: TenantContext) -> Result<Response, WebError
         return Ok(Redirect::to(url.as_str()).into_response());
     }
     Ok(render(&LegalNotesPage {
-        layout: layout(&ctx, "legal.title"),
+        layout: Layout::titled(&ctx, "legal.title"),
     })?
     .into_response())
 }

@@ -155,6 +155,17 @@ impl Layout {
         }
     }
 
+    /// A page directly under Home, titled by the translation `title_key`.
+    pub fn titled(ctx: &TenantContext, title_key: &str) -> Layout {
+        let title = Translator::new(ctx.lang).get(title_key).to_owned();
+        let description = format!("{title} – {}", ctx.tenant.profile.name);
+        let crumbs = vec![Crumb {
+            label: title.clone(),
+            href: None,
+        }];
+        Layout::new(ctx, title, description, crumbs)
+    }
+
     pub fn with_nav(mut self, nav: Nav) -> Layout {
         self.nav = nav;
         self

@@ -2,7 +2,7 @@
 //! which thanks them; an invalid one gets a page that explains the problem and keeps what was
 //! entered.
 
-use super::layout::{Crumb, Layout, RatingWidget};
+use super::layout::{Layout, RatingWidget};
 use super::render;
 use crate::WebError;
 use crate::i18n::Translator;
@@ -70,7 +70,6 @@ pub(crate) async fn submit(
         }
         Err(error_key) => {
             let t = Translator::new(ctx.lang);
-            let title = t.get("rating.page_title").to_owned();
             let page = if form.page.starts_with(&format!("{}/", ctx.base))
                 && !form.page.starts_with("//")
             {
@@ -78,16 +77,7 @@ pub(crate) async fn submit(
             } else {
                 format!("{}/", ctx.base)
             };
-            let layout = Layout::new(
-                &ctx,
-                title.clone(),
-                title.clone(),
-                vec![Crumb {
-                    label: title,
-                    href: None,
-                }],
-            )
-            .without_rating();
+            let layout = Layout::titled(&ctx, "rating.page_title").without_rating();
             let mut widget = RatingWidget::prefilled(
                 t,
                 page,

@@ -179,18 +179,7 @@ pub(crate) struct LoginRequiredPage {
 
 /// The personal area: reached from the header of every page, it opens after SPID/CIE login.
 pub(crate) async fn personal_area(ctx: TenantContext) -> Result<Response, WebError> {
-    let t = Translator::new(ctx.lang);
-    let title = t.get("login.personal_area_title").to_owned();
-    let layout = Layout::new(
-        &ctx,
-        title.clone(),
-        title.clone(),
-        vec![Crumb {
-            label: title,
-            href: None,
-        }],
-    )
-    .without_rating();
+    let layout = Layout::titled(&ctx, "login.personal_area_title").without_rating();
     let page = LoginRequiredPage {
         layout,
         intro_key: "login.personal_area_text",
