@@ -267,14 +267,7 @@ async fn info_pages_render_from_tenant_data(app: TestApp) {
     assert_eq!(contacts.status, StatusCode::OK);
     let offices = app
         .store
-        .scoped(
-            app.store
-                .tenant_by_slug("valdoro")
-                .await
-                .unwrap()
-                .unwrap()
-                .id,
-        )
+        .scoped(app.tenant("valdoro").await.id)
         .offices()
         .await
         .unwrap();
@@ -330,12 +323,7 @@ async fn rating_is_stored_and_thanked(app: TestApp) {
         response.header("location"),
         format!("{page}?valutazione=grazie#valutazione")
     );
-    let tenant = app
-        .store
-        .tenant_by_slug("borgoverde")
-        .await
-        .unwrap()
-        .unwrap();
+    let tenant = app.tenant("borgoverde").await;
     let summary = app
         .store
         .scoped(tenant.id)
@@ -384,12 +372,7 @@ async fn a_refused_rating_explains_and_keeps_the_input(app: TestApp) {
         .await;
     assert_eq!(no_stars.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(no_stars.body.contains("Scegli da 1 a 5 stelle"));
-    let tenant = app
-        .store
-        .tenant_by_slug("borgoverde")
-        .await
-        .unwrap()
-        .unwrap();
+    let tenant = app.tenant("borgoverde").await;
     assert_eq!(
         app.store
             .scoped(tenant.id)
@@ -430,7 +413,7 @@ async fn login_pages_say_what_to_do_instead_of_a_dead_end(app: TestApp) {
     assert!(area.body.contains("SPID"));
     let request = app.get("/valdoro/servizi/permesso-ztl/richiesta").await;
     assert_eq!(request.status, StatusCode::OK);
-    let tenant = app.store.tenant_by_slug("valdoro").await.unwrap().unwrap();
+    let tenant = app.tenant("valdoro").await;
     let scope = app.store.scoped(tenant.id);
     let service = scope.service("permesso-ztl").await.unwrap().unwrap();
     let office = scope

@@ -63,12 +63,7 @@ async fn forms_without_the_anti_forgery_token_are_refused(app: TestApp) {
         )
         .await;
     assert_eq!(wrong.status, StatusCode::FORBIDDEN);
-    let tenant = app
-        .store
-        .tenant_by_slug("borgoverde")
-        .await
-        .unwrap()
-        .unwrap();
+    let tenant = app.tenant("borgoverde").await;
     assert_eq!(
         app.store
             .scoped(tenant.id)

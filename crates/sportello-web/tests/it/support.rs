@@ -85,6 +85,15 @@ impl TestApp {
         }
     }
 
+    /// A demo comune, as stored.
+    pub async fn tenant(&self, slug: &str) -> sportello_domain::Tenant {
+        self.store
+            .tenant_by_slug(slug)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("no comune {slug}"))
+    }
+
     pub async fn send(&self, request: Request<Body>) -> TestResponse {
         let response = self.router.clone().oneshot(request).await.unwrap();
         let status = response.status();
