@@ -5,6 +5,7 @@
 //! template. Errors become a [`WebError`], rendered once as a page in [`error`].
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::todo)]
 
+mod api;
 mod assets;
 mod cookies;
 mod csrf;
@@ -117,7 +118,11 @@ pub fn app(state: AppState, extra: Router) -> Router {
         .route("/note-legali", get(pages::info::legal_notes))
         .route("/stemma", get(pages::home::logo))
         .route("/lingua/{lang}", get(lang::switch))
-        .route("/valutazione", post(pages::rating::submit));
+        .route("/valutazione", post(pages::rating::submit))
+        .route("/api/v1/openapi.json", get(api::openapi))
+        .route("/api/v1/comune", get(api::comune))
+        .route("/api/v1/services", get(api::services))
+        .route("/api/v1/services/{service}", get(api::service));
 
     let router = Router::new()
         .route("/", get(pages::root::show))

@@ -1,5 +1,6 @@
 //! The portal, driven in-process through its router on SQLite and PostgreSQL.
 
+mod api;
 mod pages;
 mod security;
 mod support;
