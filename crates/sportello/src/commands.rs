@@ -143,7 +143,7 @@ pub fn check_config(file: Option<&Path>, explain: bool) -> anyhow::Result<ExitCo
                 if config.secure_cookies {
                     "secure (HTTPS only)"
                 } else {
-                    "not secure: only acceptable behind no HTTPS, e.g. a local test"
+                    "not secure: only for plain-HTTP testing, never in production"
                 }
             );
             println!(

@@ -308,15 +308,13 @@ impl Sources {
                 "must be an absolute URL such as https://servizi.comune.example.it",
             );
         }
-        let https = public_url
+        // Production runs over HTTPS: cookies are Secure unless the public URL says plain
+        // HTTP (browsers also accept Secure cookies from http://localhost).
+        let plain_http = public_url
             .as_deref()
-            .is_some_and(|u| u.starts_with("https://"));
-        let secure_cookies = r.boolean("server.secure_cookies").unwrap_or(https);
-        if secure_cookies
-            && public_url
-                .as_deref()
-                .is_some_and(|u| u.starts_with("http://"))
-        {
+            .is_some_and(|u| u.starts_with("http://"));
+        let secure_cookies = r.boolean("server.secure_cookies").unwrap_or(!plain_http);
+        if secure_cookies && plain_http {
             r.problem(
                 "server.secure_cookies",
                 "is true but public_url is http://: browsers would drop the cookies",
@@ -572,7 +570,7 @@ mod tests {
         assert_eq!(config.listen, "0.0.0.0:8080".parse().unwrap());
         assert_eq!(config.database_url.expose(), "sqlite://x.db");
         assert_eq!(config.log_format, LogFormat::Human);
-        assert!(!config.secure_cookies);
+        assert!(config.secure_cookies, "secure unless told otherwise");
     }
 
     #[test]
@@ -644,7 +642,7 @@ mod tests {
     }
 
     #[test]
-    fn secure_cookies_follow_an_https_public_url() {
+    fn cookies_are_secure_unless_the_public_url_is_plain_http() {
         let config = Sources::load(
             None,
             env(&[
@@ -666,5 +664,15 @@ mod tests {
         .resolve(true)
         .unwrap_err();
         assert_eq!(problems[0].key, "server.secure_cookies");
+        let plain = Sources::load(
+            None,
+            env(&[
+                ("DATABASE_URL", "sqlite://x.db"),
+                ("SPORTELLO_SERVER__PUBLIC_URL", "http://x.example"),
+            ]),
+        )
+        .resolve(true)
+        .unwrap();
+        assert!(!plain.secure_cookies);
     }
 }

@@ -156,3 +156,36 @@ async fn tenant_content_is_escaped(app: TestApp) {
         "the JSON-LD block cannot close its script element"
     );
 }
+
+/// Production runs over HTTPS: the anti-forgery cookie is `__Host-` prefixed and `Secure`, so
+/// no sub-domain can plant one, and browsers are told never to fall back to HTTP.
+#[tokio::test]
+async fn over_https_cookies_are_host_bound_and_hsts_is_sent() {
+    let store = sportello_store::testing::sqlite_store().await;
+    let app = TestApp::with_config(store, sportello_web::WebConfig::default()).await;
+    let page = app.get("/borgoverde/").await;
+    let cookie = page.header("set-cookie");
+    assert!(cookie.starts_with("__Host-csrf="), "{cookie}");
+    for attribute in ["; Path=/", "; HttpOnly", "; Secure", "; SameSite=Lax"] {
+        assert!(cookie.contains(attribute), "{cookie} lacks {attribute}");
+    }
+    assert!(
+        page.header("strict-transport-security")
+            .starts_with("max-age=")
+    );
+    let token = page.cookie("__Host-csrf").unwrap();
+    let plain_name = app
+        .post_form(
+            "/borgoverde/valutazione",
+            Some(&token),
+            &format!("csrf={token}&page=%2Fborgoverde%2F&stars=3"),
+        )
+        .await;
+    assert_eq!(
+        plain_name.status,
+        StatusCode::FORBIDDEN,
+        "a cookie without the __Host- prefix is not accepted over HTTPS"
+    );
+    let switch = app.get("/borgoverde/lingua/en").await;
+    assert!(switch.header("set-cookie").contains("; Secure"));
+}

@@ -57,8 +57,20 @@ pub fn demo_definition(slug: &str) -> (TenantDefinition, Logo) {
 }
 
 impl TestApp {
-    /// The demo comuni; `borgoverde` also answers on `servizi.borgoverde.example`.
+    /// The demo comuni; `borgoverde` also answers on `servizi.borgoverde.example`. Served over
+    /// plain HTTP, as in the demo.
     pub async fn new(store: Store) -> TestApp {
+        TestApp::with_config(
+            store,
+            WebConfig {
+                secure_cookies: false,
+                ..WebConfig::default()
+            },
+        )
+        .await
+    }
+
+    pub async fn with_config(store: Store, config: WebConfig) -> TestApp {
         for slug in ["borgoverde", "valdoro"] {
             let (mut definition, logo) = demo_definition(slug);
             if slug == "borgoverde" {
@@ -70,14 +82,6 @@ impl TestApp {
                 .await
                 .unwrap();
         }
-        TestApp::with_store(store)
-    }
-
-    pub fn with_store(store: Store) -> TestApp {
-        let config = WebConfig {
-            secure_cookies: false,
-            ..WebConfig::default()
-        };
         let state = AppState::new(store.clone(), config, Metrics::install().unwrap());
         TestApp {
             router: sportello_web::app(state, Router::new()),
