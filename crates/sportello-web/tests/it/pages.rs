@@ -441,3 +441,31 @@ async fn login_pages_say_what_to_do_instead_of_a_dead_end(app: TestApp) {
         "only online services have a request page"
     );
 }
+
+/// A database without the schema answers `/healthz` (the process lives) but not `/readyz`, so a
+/// load balancer keeps traffic away until `sportello migrate` has run.
+#[tokio::test]
+async fn readyz_refuses_until_the_database_is_migrated() {
+    let path = std::env::temp_dir().join(format!("sportello-unmigrated-{}.db", std::process::id()));
+    let url = format!("sqlite://{}", path.display());
+    let store = sportello_store::Store::connect(&url, &Default::default())
+        .await
+        .unwrap();
+    let state = sportello_web::AppState::new(
+        store.clone(),
+        sportello_web::WebConfig::default(),
+        sportello_web::Metrics::install().unwrap(),
+    );
+    let app = TestApp {
+        router: sportello_web::app(state, axum::Router::new()),
+        store: store.clone(),
+    };
+    assert_eq!(app.get("/healthz").await.status, StatusCode::OK);
+    let ready = app.get("/readyz").await;
+    assert_eq!(ready.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(ready.body.contains("migrations-pending"), "{}", ready.body);
+    store.migrate().await.unwrap();
+    assert_eq!(app.get("/readyz").await.status, StatusCode::OK);
+    store.close().await;
+    let _ = std::fs::remove_file(path);
+}
