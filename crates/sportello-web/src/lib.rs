@@ -27,8 +27,13 @@ use axum::routing::{get, post};
 use sportello_store::Store;
 use std::sync::Arc;
 use std::time::Duration;
+use tower_http::LatencyUnit;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{
+    MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
 use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 /// Settings of the HTTP layer.
 #[derive(Debug, Clone)]
@@ -155,7 +160,17 @@ pub fn app(state: AppState, extra: Router) -> Router {
             config.request_timeout,
         ))
         .layer(CatchPanicLayer::custom(error::panic_response))
-        .layer(tower_http::trace::TraceLayer::new_for_http());
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_response(
+                    DefaultOnResponse::new()
+                        .level(tracing::Level::INFO)
+                        .latency_unit(LatencyUnit::Millis),
+                ),
+        )
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid));
     // Host routing rewrites the path before the inner router matches it, so it wraps the
     // whole router as a fallback service.
     Router::new()
@@ -164,4 +179,15 @@ pub fn app(state: AppState, extra: Router) -> Router {
             state,
             tenant::host_routing,
         ))
+}
+
+/// One span per request, with the path but never the query string (which may carry tokens),
+/// and the request id that is also returned to the client as `x-request-id`.
+fn request_span(request: &axum::extract::Request) -> tracing::Span {
+    let id = request
+        .extensions()
+        .get::<RequestId>()
+        .and_then(|id| id.header_value().to_str().ok())
+        .unwrap_or_default();
+    tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
 }

@@ -339,3 +339,67 @@ fn every_command_has_help() {
         );
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn serve_writes_json_logs_with_request_ids_and_no_query_strings() {
+    let dir = temp_dir("logs");
+    let url = format!("sqlite://{}", dir.join("logs.db").display());
+    assert!(
+        sportello()
+            .arg("migrate")
+            .env("DATABASE_URL", &url)
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+    let port = free_port();
+    let mut server = sportello()
+        .arg("serve")
+        .env("DATABASE_URL", &url)
+        .env("SPORTELLO_SERVER__LISTEN", format!("127.0.0.1:{port}"))
+        .env("SPORTELLO_LOG__FORMAT", "json")
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "serve did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let (status, response) = http_get(port, "/healthz?token=s3cr3t", "");
+    assert_eq!(status, 200);
+    assert!(response.to_ascii_lowercase().contains("x-request-id:"));
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &server.id().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let mut logs = String::new();
+    server
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut logs)
+        .unwrap();
+    assert!(server.wait().unwrap().success());
+    let lines: Vec<serde_json::Value> = logs
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    let request = lines
+        .iter()
+        .find(|l| l["status"] == 200)
+        .unwrap_or_else(|| panic!("no request line in:\n{logs}"));
+    assert_eq!(request["spans"][0]["path"], "/healthz");
+    assert!(
+        request["spans"][0]["request_id"]
+            .as_str()
+            .is_some_and(|id| id.len() == 36)
+    );
+    assert!(!logs.contains("s3cr3t"), "a query string reached the logs");
+}
