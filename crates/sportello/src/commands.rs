@@ -45,6 +45,7 @@ pub fn web_config(config: &Config) -> WebConfig {
 pub async fn serve(file: Option<&Path>) -> anyhow::Result<ExitCode> {
     let config = load(file)?;
     logging::init(config.log_format, &config.log_level);
+    let shutdown = server::ShutdownSignal::install();
     let store = open(&config).await?;
     let status = store.migration_status().await?;
     if !status.unknown.is_empty() {
@@ -73,7 +74,7 @@ pub async fn serve(file: Option<&Path>) -> anyhow::Result<ExitCode> {
     let sink = config
         .outbox_enabled
         .then(|| (server::TopicRouter, server::worker_options(&config)));
-    server::run(app, listener, store, sink, config.shutdown_grace).await?;
+    server::run(app, listener, store, sink, config.shutdown_grace, shutdown).await?;
     Ok(ExitCode::SUCCESS)
 }
 

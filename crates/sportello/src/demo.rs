@@ -47,6 +47,7 @@ pub fn demo_tenants() -> anyhow::Result<Vec<(TenantDefinition, Logo)>> {
 pub async fn run(address: SocketAddr, data: &Path) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     logging::init(LogFormat::Human, "info,sqlx=warn,tower_http=warn");
+    let shutdown = server::ShutdownSignal::install();
     std::fs::create_dir_all(data)
         .with_context(|| format!("cannot create the data folder {}", data.display()))?;
     let url = format!("sqlite://{}", data.join("sportello.db").display());
@@ -132,6 +133,7 @@ pub async fn run(address: SocketAddr, data: &Path) -> anyhow::Result<ExitCode> {
         store,
         Some((mocks.sink(), options)),
         Duration::from_secs(5),
+        shutdown,
     )
     .await?;
     Ok(ExitCode::SUCCESS)

@@ -11,27 +11,52 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-/// Resolves on SIGTERM (how orchestrators stop a service) or Ctrl-C.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
+/// SIGTERM (how orchestrators stop a service) and Ctrl-C, caught from the moment this is
+/// created: install it before announcing readiness, or an early SIGTERM would kill the process
+/// outright instead of stopping it gracefully.
+pub struct ShutdownSignal {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+    terminate: Option<tokio::signal::unix::Signal>,
+}
+
+impl ShutdownSignal {
+    pub fn install() -> ShutdownSignal {
+        #[cfg(unix)]
+        let terminate =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(signal) => Some(signal),
+                Err(error) => {
+                    tracing::warn!(%error, "cannot catch SIGTERM; only Ctrl-C stops gracefully");
+                    None
+                }
+            };
+        ShutdownSignal {
+            #[cfg(unix)]
+            terminate,
         }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {}
-        _ = terminate => {}
+    }
+
+    async fn wait(self) {
+        let ctrl_c = async {
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        };
+        #[cfg(unix)]
+        let terminate = async move {
+            match self.terminate {
+                Some(mut signal) => {
+                    signal.recv().await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
+        #[cfg(not(unix))]
+        let terminate = std::future::pending::<()>();
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = terminate => {}
+        }
     }
 }
 
@@ -65,6 +90,7 @@ pub async fn run<S: Sink + 'static>(
     store: Store,
     sink: Option<(S, WorkerOptions)>,
     grace: Duration,
+    shutdown: ShutdownSignal,
 ) -> anyhow::Result<()> {
     let (stop, stopped) = watch::channel(false);
     let worker = sink.map(|(sink, options)| {
@@ -87,7 +113,7 @@ pub async fn run<S: Sink + 'static>(
             result.context("the server task failed")?.context("the server stopped")?;
             return Ok(());
         }
-        _ = shutdown_signal() => {
+        _ = shutdown.wait() => {
             tracing::info!(grace_secs = grace.as_secs(), "shutting down: finishing in-flight requests");
         }
     }
