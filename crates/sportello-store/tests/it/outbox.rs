@@ -241,7 +241,9 @@ impl Sink for HangingSink {
 async fn a_crashed_workers_lease_expires_and_another_worker_delivers(store: Store) {
     store.enqueue(&message("orphan", 5)).await.unwrap();
     let (started, mut started_rx) = tokio::sync::mpsc::unbounded_channel();
-    let lease = Duration::from_millis(300);
+    // Long enough that the "lease still holds" check below cannot lose a race on a loaded
+    // machine, short enough to keep the test quick.
+    let lease = Duration::from_secs(2);
     let crashing = Worker::new(
         store.clone(),
         HangingSink(started),
@@ -262,7 +264,7 @@ async fn a_crashed_workers_lease_expires_and_another_worker_delivers(store: Stor
         0,
         "the lease still holds"
     );
-    tokio::time::sleep(lease + Duration::from_millis(100)).await;
+    tokio::time::sleep(lease + Duration::from_millis(200)).await;
     assert_eq!(rescuer.run_once().await.unwrap(), 1);
     assert_eq!(rescuer.sink().delivered(), ["orphan"]);
     let state = store.outbox_message_state("orphan").await.unwrap().unwrap();
