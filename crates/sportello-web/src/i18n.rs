@@ -83,10 +83,6 @@ impl Translator {
         Translator { lang }
     }
 
-    pub fn lang(&self) -> Lang {
-        self.lang
-    }
-
     /// The string for `key`; a missing key shows itself (and the catalogue tests fail).
     pub fn get<'k>(&self, key: &'k str) -> &'k str
     where
@@ -101,20 +97,11 @@ impl Translator {
 
     /// The string for `key` with `{name}` placeholders replaced.
     pub fn format(&self, key: &str, args: &[(&str, &str)]) -> String {
-        let mut text = self.get_owned(key);
+        let mut text = self.get(key).to_owned();
         for (name, value) in args {
             text = text.replace(&format!("{{{name}}}"), value);
         }
         text
-    }
-
-    fn get_owned(&self, key: &str) -> String {
-        catalogs()
-            .iter()
-            .find(|(lang, _)| *lang == self.lang)
-            .and_then(|(_, catalog)| catalog.lookup(key))
-            .unwrap_or(key)
-            .to_owned()
     }
 }
 

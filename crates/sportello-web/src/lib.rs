@@ -77,12 +77,7 @@ pub struct AppState(pub(crate) Arc<Shared>);
 
 impl AppState {
     pub fn new(store: Store, config: WebConfig, metrics: Metrics) -> AppState {
-        AppState(Arc::new(Shared {
-            store,
-            config,
-            metrics,
-            extra_links: Vec::new(),
-        }))
+        AppState::with_links(store, config, metrics, Vec::new())
     }
 
     /// Links shown on the platform's home page (the demo lists its stand-ins there).
@@ -150,10 +145,7 @@ pub fn app(state: AppState, extra: Router) -> Router {
             state.clone(),
             security::headers,
         ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            metrics::track,
-        ))
+        .layer(axum::middleware::from_fn(metrics::track))
         .layer(DefaultBodyLimit::max(config.body_limit))
         .layer(TimeoutLayer::with_status_code(
             http::StatusCode::REQUEST_TIMEOUT,

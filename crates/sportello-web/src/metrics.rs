@@ -1,7 +1,6 @@
 //! Prometheus metrics: request counts and latency histograms by route, and the outbox depth.
 
-use crate::AppState;
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{MatchedPath, Request};
 use axum::middleware::Next;
 use axum::response::Response;
 use metrics_exporter_prometheus::{BuildError, Matcher, PrometheusBuilder, PrometheusHandle};
@@ -44,7 +43,7 @@ impl Metrics {
     }
 }
 
-pub(crate) async fn track(State(_): State<AppState>, request: Request, next: Next) -> Response {
+pub(crate) async fn track(request: Request, next: Next) -> Response {
     // The route template (`/{tenant}/servizi/{service}`), never the raw path: bounded labels.
     let route = request
         .extensions()

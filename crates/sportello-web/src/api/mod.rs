@@ -45,7 +45,8 @@ impl IntoResponse for ApiError {
 }
 
 impl ApiError {
-    fn from_web(error: WebError, lang: Lang) -> ApiError {
+    fn from_web(error: impl Into<WebError>, lang: Lang) -> ApiError {
+        let error = error.into();
         match error {
             WebError::NotFound => ApiError {
                 status: StatusCode::NOT_FOUND,
@@ -170,7 +171,7 @@ pub(crate) async fn services(ApiContext(ctx): ApiContext) -> Result<Response, Ap
         .scoped(ctx.tenant.id)
         .services()
         .await
-        .map_err(|e| ApiError::from_web(e.into(), ctx.lang))?;
+        .map_err(|e| ApiError::from_web(e, ctx.lang))?;
     let list: Vec<ServiceSummary> = services.iter().map(|s| summary(&ctx, s)).collect();
     Ok(Json(list).into_response())
 }
@@ -186,16 +187,12 @@ pub(crate) async fn service(
     let service = scope
         .service(&slug)
         .await
-        .map_err(|e| ApiError::from_web(e.into(), lang))?;
-    let service = service.ok_or(ApiError {
-        status: StatusCode::NOT_FOUND,
-        title_key: "error.not_found.title",
-        lang,
-    })?;
+        .map_err(|e| ApiError::from_web(e, lang))?;
+    let service = service.ok_or_else(|| ApiError::from_web(WebError::NotFound, lang))?;
     let office: Option<Office> = scope
         .office(service.office.as_str())
         .await
-        .map_err(|e| ApiError::from_web(e.into(), lang))?;
+        .map_err(|e| ApiError::from_web(e, lang))?;
     let block = |b: &sportello_domain::LocalizedBlock| json!(b.get(lang));
     let mut body = serde_json::to_value(summary(&ctx, &service)).unwrap_or(Value::Null);
     body["sections"] = json!({

@@ -30,6 +30,12 @@ struct RatingPage {
     widget: RatingWidget,
 }
 
+/// Whether `page` is a page of this comune (under `base`): the only pages rated here, and the
+/// only ones a refused rating links back to.
+fn is_comune_page(page: &str, base: &str) -> bool {
+    page.starts_with(&format!("{base}/")) && !page.starts_with("//")
+}
+
 fn parse(form: &RatingForm, base: &str) -> Result<PageRating, &'static str> {
     let stars = form
         .stars
@@ -41,7 +47,7 @@ fn parse(form: &RatingForm, base: &str) -> Result<PageRating, &'static str> {
         Some(key) => Some(RatingAnswer::from_key(key).ok_or("rating.error.answer")?),
         None => None,
     };
-    if !form.page.starts_with(&format!("{base}/")) {
+    if !is_comune_page(&form.page, base) {
         return Err("rating.error.page");
     }
     PageRating::new(&form.page, stars, answer, form.comment.as_deref()).map_err(|e| match e {
@@ -70,9 +76,7 @@ pub(crate) async fn submit(
         }
         Err(error_key) => {
             let t = Translator::new(ctx.lang);
-            let page = if form.page.starts_with(&format!("{}/", ctx.base))
-                && !form.page.starts_with("//")
-            {
+            let page = if is_comune_page(&form.page, &ctx.base) {
                 form.page.clone()
             } else {
                 format!("{}/", ctx.base)
