@@ -189,6 +189,48 @@ pub struct Service {
     pub topics: Vec<LocalizedText>,
     pub legal_basis: Vec<String>,
     pub featured: bool,
+    /// The SPID level (or CIE) the online request needs: 2 unless the comune says otherwise.
+    #[serde(default)]
+    pub login_level: LoginLevel,
+}
+
+/// The assurance level of a login a service requires (SPID levels 1–3; CIE counts as 3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[serde(try_from = "u8", into = "u8")]
+pub enum LoginLevel {
+    One,
+    #[default]
+    Two,
+    Three,
+}
+
+impl LoginLevel {
+    pub fn number(self) -> u8 {
+        match self {
+            LoginLevel::One => 1,
+            LoginLevel::Two => 2,
+            LoginLevel::Three => 3,
+        }
+    }
+}
+
+impl TryFrom<u8> for LoginLevel {
+    type Error = String;
+
+    fn try_from(n: u8) -> Result<Self, Self::Error> {
+        match n {
+            1 => Ok(LoginLevel::One),
+            2 => Ok(LoginLevel::Two),
+            3 => Ok(LoginLevel::Three),
+            _ => Err(format!("{n} is not a SPID level: use 1, 2 or 3")),
+        }
+    }
+}
+
+impl From<LoginLevel> for u8 {
+    fn from(level: LoginLevel) -> u8 {
+        level.number()
+    }
 }
 
 impl Service {

@@ -154,6 +154,8 @@ struct ServiceFile {
     legal_basis: Vec<String>,
     #[serde(default)]
     featured: bool,
+    #[serde(default)]
+    login_level: crate::service::LoginLevel,
 }
 
 const SHORT_DESCRIPTION_MAX_CHARS: usize = 160;
@@ -357,6 +359,7 @@ impl TenantFile {
                 topics: file.topics,
                 legal_basis: file.legal_basis,
                 featured: file.featured,
+                login_level: file.login_level,
             });
         }
 

@@ -8,6 +8,8 @@
 //! land here with their integrations.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::todo)]
 
+pub mod idp;
+
 use axum::extract::State;
 use axum::response::{Html, IntoResponse};
 use axum::routing::get;

@@ -12,6 +12,12 @@ pub enum StoreError {
     Corrupt { what: &'static str, reason: String },
     #[error("{0}")]
     Conflict(String),
+    /// A value the caller passed that the store refuses to write, such as a SPID level outside
+    /// 1–3 or an office the comune does not have.
+    #[error("{0}")]
+    Invalid(String),
+    #[error("the operating system's random number generator failed")]
+    Randomness,
 }
 
 impl StoreError {

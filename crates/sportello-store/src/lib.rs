@@ -8,6 +8,11 @@
 //! Tenant data is reached only through [`TenantScope`], which binds the tenant id into every
 //! query it runs: a query that forgets the tenant cannot be written through it.
 //!
+//! Identity lives here too: citizens and their roles per comune, sessions (the store keeps a
+//! hash of the cookie's token, never the token), the state of SAML exchanges (one-shot pending
+//! requests, the assertion replay cache, SPID's tracing log) and the service provider's keys.
+//! Every change there writes its audit entry in the same transaction, with an [`Actor`].
+//!
 //! Errors: every function returns [`StoreError`]; callers at the HTTP edge map it to a page.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::todo)]
 
@@ -17,17 +22,33 @@ mod audit;
 mod error;
 mod migrate;
 pub mod outbox;
+mod roles;
+mod saml;
 mod scope;
+mod sessions;
+mod sp_keys;
 mod tenants;
 #[cfg(feature = "test-support")]
 #[allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 pub mod testing;
 mod time;
+mod token;
+mod users;
 
-pub use audit::{AuditEntry, AuditRecord};
+pub use audit::{Actor, AuditEntry, AuditRecord, ClientInfo};
 pub use db::{Backend, ConnectOptions, Store, Tx};
 pub use error::StoreError;
 pub use migrate::MigrationStatus;
+pub use saml::{
+    NewPending, Pending, PendingKey, PendingKind, Purged, SamlTrace, TraceDirection, TraceKind,
+    TracedMessage,
+};
 pub use scope::{RatingSummary, TenantScope};
+pub use sessions::{ActiveSession, EndedSession, NewSession, SESSION_TOUCH_INTERVAL, SessionEnd};
+pub use sp_keys::{RETIRED_KEY_PUBLISHED_FOR, SpKey, SpKeyOwner, SpKeyState};
 pub use tenants::ImportOutcome;
 pub use time::DbTime;
+pub use token::{BrowserToken, SessionToken};
+pub use users::{LoginRecord, User};
+// The persisted shape of a user's choices, re-exported for callers of `User`.
+pub use sportello_domain::ContactPreferences;

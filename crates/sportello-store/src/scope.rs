@@ -12,8 +12,8 @@ use uuid::Uuid;
 /// The data of one tenant.
 #[derive(Debug, Clone)]
 pub struct TenantScope<'a> {
-    store: &'a Store,
-    tenant: Uuid,
+    pub(crate) store: &'a Store,
+    pub(crate) tenant: Uuid,
 }
 
 /// How a page has been rated so far.

@@ -1,5 +1,5 @@
-//! The site's own cookies: only technical ones (language, anti-forgery token), always
-//! `Path=/` and `SameSite=Lax`, `Secure` whenever the portal runs over HTTPS.
+//! The site's own cookies: only technical ones (language, anti-forgery token, session, SAML
+//! login binding), always `Path=/`, `Secure` whenever the portal runs over HTTPS.
 
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::Response;
@@ -22,12 +22,26 @@ pub(crate) struct CookieOptions {
     /// Hidden from scripts.
     pub http_only: bool,
     pub secure: bool,
+    pub same_site: SameSite,
+}
+
+/// `Lax` for everything but the short-lived cookie that binds a SAML login to the browser:
+/// the identity provider posts its answer from its own site, and only `None` travels with a
+/// cross-site POST (browsers accept `None` only with `Secure`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SameSite {
+    Lax,
+    None,
 }
 
 /// Adds a `Set-Cookie` to the response. Names and values here are our own ASCII tokens; a
 /// value that could not be a header is dropped rather than sent malformed.
 pub(crate) fn set(response: &mut Response, name: &str, value: &str, options: CookieOptions) {
-    let mut cookie = format!("{name}={value}; Path=/; SameSite=Lax");
+    let same_site = match options.same_site {
+        SameSite::None if options.secure => "None",
+        _ => "Lax",
+    };
+    let mut cookie = format!("{name}={value}; Path=/; SameSite={same_site}");
     if let Some(max_age) = options.max_age {
         cookie.push_str(&format!("; Max-Age={max_age}"));
     }

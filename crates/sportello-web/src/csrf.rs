@@ -6,11 +6,12 @@
 //! sub-domain can plant one), every form carries it in a hidden `csrf` field (scripts may send
 //! the `X-CSRF-Token` header instead), and the two must match.
 //!
-//! Exempt: the stand-ins under `/_mock/`, which emulate other services' APIs. The SAML
-//! assertion consumer (posted by the identity provider from its own site) and the JSON API
-//! (authenticated by token, not cookie) will be exempted when they land, each in this list.
+//! Exempt: the stand-ins under `/_mock/`, which emulate other services' APIs, and each comune's
+//! SAML assertion consumer and single-logout endpoints, which identity providers post to from
+//! their own sites (there the XML signature and the pending request of this browser do the
+//! work of the token). The JSON API (authenticated by token, not cookie) will join the list.
 
-use crate::cookies::{self, CookieOptions};
+use crate::cookies::{self, CookieOptions, SameSite};
 use crate::tenant::request_host;
 use crate::{AppState, WebError};
 use axum::body::Body;
@@ -22,6 +23,9 @@ use axum::response::{IntoResponse, Response};
 pub(crate) const FIELD: &str = "csrf";
 const HEADER: &str = "x-csrf-token";
 const EXEMPT_PREFIXES: [&str; 1] = ["/_mock/"];
+/// SAML endpoints posted to by identity providers from their own sites; each message there
+/// is authenticated by its XML signature and bound to a pending request of this browser.
+const EXEMPT_SUFFIXES: [&str; 2] = ["/saml/acs", "/saml/slo"];
 
 /// The token of this browser, for templates to put in forms.
 #[derive(Debug, Clone)]
@@ -97,9 +101,9 @@ pub(crate) async fn protect(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
     );
-    let exempt = EXEMPT_PREFIXES
-        .iter()
-        .any(|p| request.uri().path().starts_with(p));
+    let path = request.uri().path();
+    let exempt = EXEMPT_PREFIXES.iter().any(|p| path.starts_with(p))
+        || EXEMPT_SUFFIXES.iter().any(|s| path.ends_with(s));
 
     let mut request = request;
     if unsafe_method && !exempt {
@@ -146,6 +150,7 @@ pub(crate) async fn protect(
             max_age: None,
             http_only: true,
             secure,
+            same_site: SameSite::Lax,
         };
         cookies::set(&mut response, name, &token, options);
     }

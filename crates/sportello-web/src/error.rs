@@ -22,6 +22,11 @@ pub enum WebError {
     Store(#[from] StoreError),
     #[error("template: {0}")]
     Template(#[from] askama::Error),
+    #[error("internal: {0}")]
+    Internal(&'static str),
+    /// A feature this installation has not configured (e.g. login without a public URL).
+    #[error("not configured on this installation")]
+    Unavailable,
 }
 
 #[derive(Template)]
@@ -76,7 +81,12 @@ impl IntoResponse for WebError {
                     "error.forbidden.body",
                 )
             }
-            WebError::Store(_) | WebError::Template(_) => {
+            WebError::Unavailable => error_page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "error.unavailable.title",
+                "error.unavailable.body",
+            ),
+            WebError::Store(_) | WebError::Template(_) | WebError::Internal(_) => {
                 tracing::error!(error = %self, "request failed");
                 error_page(
                     StatusCode::INTERNAL_SERVER_ERROR,

@@ -1,7 +1,7 @@
 //! The interface language: chosen in the header, remembered in a cookie, otherwise taken from
 //! the browser's `Accept-Language`, otherwise Italian.
 
-use crate::cookies::{self, CookieOptions};
+use crate::cookies::{self, CookieOptions, SameSite};
 use crate::tenant::TenantContext;
 use axum::extract::{Path, Query};
 use axum::http::{HeaderMap, header};
@@ -60,6 +60,7 @@ pub(crate) async fn switch(
         max_age: Some(365 * 24 * 60 * 60),
         http_only: false,
         secure: ctx.state.0.config.secure_cookies,
+        same_site: SameSite::Lax,
     };
     cookies::set(&mut response, COOKIE, lang.code(), remember);
     response

@@ -7,6 +7,7 @@
 
 mod api;
 mod assets;
+pub mod auth;
 mod cookies;
 mod csrf;
 mod error;
@@ -49,6 +50,9 @@ pub struct WebConfig {
     pub demo: bool,
     /// Host names that are the hosting provider's own (no tenant lookup), e.g. `localhost`.
     pub platform_hosts: Vec<String>,
+    /// The address citizens use (`https://servizi.example.it`): the base of every comune's
+    /// SAML entity ID and endpoints. Without it, login is not available.
+    pub public_url: Option<String>,
 }
 
 impl Default for WebConfig {
@@ -59,6 +63,7 @@ impl Default for WebConfig {
             request_timeout: Duration::from_secs(30),
             demo: false,
             platform_hosts: vec!["localhost".into(), "127.0.0.1".into(), "[::1]".into()],
+            public_url: None,
         }
     }
 }
@@ -67,6 +72,8 @@ pub(crate) struct Shared {
     pub store: Store,
     pub config: WebConfig,
     pub metrics: Metrics,
+    pub spid: auth::SpidSettings,
+    pub keys: auth::KeyRing,
     /// Extra routes mounted by the caller (the demo's stand-ins under `/_mock/`).
     pub extra_links: Vec<(String, String)>,
 }
@@ -87,10 +94,23 @@ impl AppState {
         metrics: Metrics,
         links: Vec<(String, String)>,
     ) -> AppState {
+        AppState::with_spid(store, config, metrics, links, auth::SpidSettings::default())
+    }
+
+    /// With the identity providers and login settings of this installation.
+    pub fn with_spid(
+        store: Store,
+        config: WebConfig,
+        metrics: Metrics,
+        links: Vec<(String, String)>,
+        spid: auth::SpidSettings,
+    ) -> AppState {
         AppState(Arc::new(Shared {
             store,
             config,
             metrics,
+            spid,
+            keys: auth::KeyRing::new(),
             extra_links: links,
         }))
     }
@@ -112,7 +132,19 @@ pub fn app(state: AppState, extra: Router) -> Router {
             "/servizi/{service}/richiesta",
             get(pages::service_sheet::request),
         )
-        .route("/area-personale/", get(pages::service_sheet::personal_area))
+        .route("/area-personale/", get(auth::personal_area))
+        .route(
+            "/area-personale/profilo",
+            get(auth::profile).post(auth::save_profile),
+        )
+        .route("/accedi", get(auth::sign_in))
+        .route("/esci", post(auth::logout))
+        .route("/saml/metadata", get(auth::metadata))
+        .route("/saml/pub-ag-full/metadata", get(auth::metadata))
+        .route("/saml/cie/metadata", get(auth::metadata))
+        .route("/saml/login", get(auth::login))
+        .route("/saml/acs", post(auth::acs))
+        .route("/saml/slo", get(auth::slo).post(auth::slo))
         .route("/contatti", get(pages::info::contacts))
         .route("/privacy", get(pages::info::privacy))
         .route("/note-legali", get(pages::info::legal_notes))

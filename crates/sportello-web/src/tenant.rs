@@ -2,6 +2,7 @@
 //! (`servizi.comune.example.it/servizi`), otherwise from the first path segment
 //! (`/borgoverde/servizi`). Both end up on the same routes under `/{tenant}`.
 
+use crate::auth::SessionUser;
 use crate::csrf::CsrfToken;
 use crate::lang::request_lang;
 use crate::{AppState, WebError};
@@ -82,6 +83,8 @@ pub struct TenantContext {
     pub path: String,
     /// The page was reached after rating it (`?valutazione=grazie`).
     pub rating_thanks: bool,
+    /// Who is signed in, if anybody (a session of this comune only).
+    pub user: Option<SessionUser>,
 }
 
 impl FromRequestParts<AppState> for TenantContext {
@@ -123,7 +126,9 @@ impl FromRequestParts<AppState> for TenantContext {
             .uri
             .query()
             .is_some_and(|q| q.split('&').any(|pair| pair == "valutazione=grazie"));
+        let user = crate::auth::current_user(state, &parts.headers, tenant.id).await?;
         Ok(TenantContext {
+            user,
             state: state.clone(),
             lang: request_lang(&parts.headers),
             tenant,

@@ -10,14 +10,14 @@ use sportello_web::{AppState, Metrics, WebConfig};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-fn load(file: Option<&Path>) -> anyhow::Result<Config> {
+pub(crate) fn load(file: Option<&Path>) -> anyhow::Result<Config> {
     Sources::load(file, std::env::vars()).resolve(true).map_err(|problems| {
         let list: Vec<String> = problems.iter().map(|p| format!("  - {p}")).collect();
         anyhow::anyhow!("the configuration has {} problem(s):\n{}\nRun `sportello check-config --explain` for every setting.", problems.len(), list.join("\n"))
     })
 }
 
-async fn open(config: &Config) -> anyhow::Result<Store> {
+pub(crate) async fn open(config: &Config) -> anyhow::Result<Store> {
     let options = ConnectOptions {
         max_connections: config.max_connections,
         ..Default::default()
@@ -39,11 +39,13 @@ pub fn web_config(config: &Config) -> WebConfig {
         request_timeout: config.request_timeout,
         demo: false,
         platform_hosts: config.platform_hosts.clone(),
+        public_url: config.public_url.clone(),
     }
 }
 
-pub async fn serve(file: Option<&Path>) -> anyhow::Result<ExitCode> {
+pub async fn serve(file: Option<&Path>, idp_metadata: &[String]) -> anyhow::Result<ExitCode> {
     let config = load(file)?;
+    let spid = crate::spid::settings(&config.spid, idp_metadata)?;
     logging::init(config.log_format, &config.log_level);
     let shutdown = server::ShutdownSignal::install();
     let store = open(&config).await?;
@@ -65,7 +67,13 @@ pub async fn serve(file: Option<&Path>) -> anyhow::Result<ExitCode> {
         tracing::info!(applied = ?status.pending, "database migrated");
     }
     let metrics = Metrics::install().context("cannot install the metrics recorder")?;
-    let state = AppState::new(store.clone(), web_config(&config), metrics);
+    let state = AppState::with_spid(
+        store.clone(),
+        web_config(&config),
+        metrics,
+        Vec::new(),
+        spid,
+    );
     let app = sportello_web::app(state, axum::Router::new());
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await

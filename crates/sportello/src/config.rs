@@ -68,6 +68,35 @@ pub struct Config {
     pub outbox_batch: u32,
     pub outbox_lease: Duration,
     pub outbox_poll: Duration,
+    pub spid: SpidConfig,
+}
+
+/// The `[spid]` section: how citizens log in.
+#[derive(Debug, Clone, Default)]
+pub struct SpidConfig {
+    pub aggregator: Option<AggregatorConfig>,
+    /// Extra identity providers' metadata files (the demo's and test IdPs).
+    pub idp_metadata: Vec<std::path::PathBuf>,
+    /// AgID's registry of SPID identity providers, as refreshed by `sportello spid
+    /// refresh-registry`; the copy built into the binary when unset.
+    pub registry_file: Option<std::path::PathBuf>,
+    pub session_idle: Duration,
+    pub session_absolute: Duration,
+    pub clock_skew: Duration,
+    pub trace_retention: Duration,
+    pub key_bits: usize,
+}
+
+/// The hosting provider acting as public *soggetto aggregatore*.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AggregatorConfig {
+    pub name: String,
+    pub vat_number: String,
+    pub fiscal_code: Option<String>,
+    pub ipa_code: Option<String>,
+    pub email: String,
+    pub phone: Option<String>,
+    pub locality: String,
 }
 
 /// One thing wrong with the configuration.
@@ -143,6 +172,62 @@ const KEYS: &[(&str, &str)] = &[
     (
         "outbox.poll_interval_ms",
         "pause between polls when idle (default 1000)",
+    ),
+    (
+        "spid.idp_metadata",
+        "extra identity providers' metadata files, e.g. a test IdP (also --idp-metadata)",
+    ),
+    (
+        "spid.registry_file",
+        "AgID's SPID IdP registry as saved by `sportello spid refresh-registry` (default: built in)",
+    ),
+    (
+        "spid.session_idle_minutes",
+        "minutes of inactivity that end a session (default 30)",
+    ),
+    (
+        "spid.session_absolute_hours",
+        "hours after login that end a session in any case (default 12)",
+    ),
+    (
+        "spid.clock_skew_secs",
+        "tolerated clock difference with identity providers (default 60)",
+    ),
+    (
+        "spid.trace_retention_days",
+        "days AuthnRequest/Response pairs are kept, as SPID requires (default 730)",
+    ),
+    (
+        "spid.key_bits",
+        "RSA size of service provider keys generated on first start (default 3072)",
+    ),
+    (
+        "spid.aggregator.name",
+        "legal name of the hosting provider when it is a public soggetto aggregatore; unset: each comune is its own SP",
+    ),
+    (
+        "spid.aggregator.vat_number",
+        "the aggregator's VAT number with country prefix, e.g. \"IT01234567890\"",
+    ),
+    (
+        "spid.aggregator.fiscal_code",
+        "the aggregator's fiscal code",
+    ),
+    (
+        "spid.aggregator.ipa_code",
+        "the aggregator's IPA code, when it is a public body",
+    ),
+    (
+        "spid.aggregator.email",
+        "the aggregator's technical contact e-mail",
+    ),
+    (
+        "spid.aggregator.phone",
+        "the aggregator's phone, international form without spaces (+39…)",
+    ),
+    (
+        "spid.aggregator.locality",
+        "the aggregator's seat, for its certificate",
     ),
 ];
 
@@ -372,6 +457,8 @@ impl Sources {
                 .unwrap_or(1000) as u64,
         );
 
+        let spid = spid_config(&mut r);
+
         if !self.problems.is_empty() {
             return Err(self.problems);
         }
@@ -392,7 +479,84 @@ impl Sources {
             outbox_batch,
             outbox_lease,
             outbox_poll,
+            spid,
         })
+    }
+}
+
+fn spid_config(r: &mut Reader<'_>) -> SpidConfig {
+    let minutes = |n: i64| Duration::from_secs(n as u64 * 60);
+    let aggregator = r.string("spid.aggregator.name").map(|name| {
+        let required = |r: &mut Reader<'_>, key: &str| {
+            r.string(key).unwrap_or_else(|| {
+                r.problem_missing(key, "is required when spid.aggregator.name is set");
+                String::new()
+            })
+        };
+        let vat_number = required(r, "spid.aggregator.vat_number");
+        let email = required(r, "spid.aggregator.email");
+        let locality = required(r, "spid.aggregator.locality");
+        let has_country = vat_number.len() > 2
+            && vat_number.as_bytes()[..2]
+                .iter()
+                .all(u8::is_ascii_uppercase);
+        if !vat_number.is_empty() && !has_country {
+            r.problem(
+                "spid.aggregator.vat_number",
+                "must start with the country code, e.g. IT01234567890",
+            );
+        }
+        let phone = r.string("spid.aggregator.phone");
+        if phone
+            .as_deref()
+            .is_some_and(|p| !p.starts_with('+') || p.contains(char::is_whitespace))
+        {
+            r.problem(
+                "spid.aggregator.phone",
+                "must be in international form without spaces, e.g. +390612345678",
+            );
+        }
+        AggregatorConfig {
+            name,
+            vat_number,
+            fiscal_code: r.string("spid.aggregator.fiscal_code"),
+            ipa_code: r.string("spid.aggregator.ipa_code"),
+            email,
+            phone,
+            locality,
+        }
+    });
+    let key_bits = r.integer("spid.key_bits", 2048, 4096).unwrap_or(3072) as usize;
+    if !key_bits.is_multiple_of(1024) {
+        r.problem("spid.key_bits", "must be 2048, 3072 or 4096");
+    }
+    SpidConfig {
+        aggregator,
+        idp_metadata: r
+            .string_list("spid.idp_metadata")
+            .unwrap_or_default()
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+        registry_file: r.string("spid.registry_file").map(Into::into),
+        session_idle: minutes(
+            r.integer("spid.session_idle_minutes", 1, 24 * 60)
+                .unwrap_or(30),
+        ),
+        session_absolute: minutes(
+            r.integer("spid.session_absolute_hours", 1, 7 * 24)
+                .unwrap_or(12)
+                * 60,
+        ),
+        clock_skew: Duration::from_secs(
+            r.integer("spid.clock_skew_secs", 0, 600).unwrap_or(60) as u64
+        ),
+        trace_retention: Duration::from_secs(
+            r.integer("spid.trace_retention_days", 1, 3650)
+                .unwrap_or(730) as u64
+                * 86_400,
+        ),
+        key_bits,
     }
 }
 

@@ -3,18 +3,29 @@
 //! so the demo always shows the current content), the stand-ins under `/_mock/`.
 
 use crate::commands::read_tenant_file;
-use crate::config::LogFormat;
+use crate::config::{LogFormat, Sources};
 use crate::{logging, server};
 use anyhow::Context;
 use sportello_domain::tenant::Logo;
 use sportello_domain::tenant_file::TenantDefinition;
+use sportello_domain::{CodiceFiscale, Role};
 use sportello_mock::MockServices;
+use sportello_mock::idp::{
+    DEMO_IDENTITIES, DemoRole, Federation as MockFederation, KnownServiceProvider, MockIdp,
+    ServiceProviders,
+};
+use sportello_spid::metadata::parse_idp_metadata;
+use sportello_store::Actor;
 use sportello_store::outbox::{RetryPolicy, WorkerOptions};
 use sportello_store::{ConnectOptions, Store};
+use sportello_web::auth::Federation;
 use sportello_web::{AppState, Metrics, WebConfig};
+use std::future::Future;
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::process::ExitCode;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 /// The demo comuni, compiled in so the binary runs from any folder.
@@ -44,9 +55,81 @@ pub fn demo_tenants() -> anyhow::Result<Vec<(TenantDefinition, Logo)>> {
         .collect()
 }
 
-pub async fn run(address: SocketAddr, data: &Path) -> anyhow::Result<ExitCode> {
+/// What `sportello demo` was asked for on the command line.
+pub struct DemoOptions {
+    pub address: SocketAddr,
+    pub data: PathBuf,
+    /// More identity providers to trust (e.g. AgID's test suite's).
+    pub idp_metadata: Vec<String>,
+    /// The address to announce instead of http://localhost:PORT.
+    pub public_url: Option<String>,
+}
+
+/// The demo's comuni as the test IdP sees them: Sportello's own service providers.
+struct DemoServiceProviders(Arc<OnceLock<AppState>>);
+
+impl ServiceProviders for DemoServiceProviders {
+    fn find<'a>(
+        &'a self,
+        entity_id: &'a str,
+    ) -> Pin<Box<dyn Future<Output = Option<KnownServiceProvider>> + Send + 'a>> {
+        Box::pin(async move {
+            let state = self.0.get()?;
+            let (name, info, certificates) =
+                sportello_web::auth::find_service_provider(state, entity_id).await?;
+            Some(KnownServiceProvider {
+                name,
+                acs_url: info.acs_url,
+                slo_url: info.slo_url,
+                certificates,
+            })
+        })
+    }
+}
+
+/// The demo's people get their roles in both comuni: clerks of their office, the
+/// administrator everywhere.
+async fn grant_demo_roles(store: &Store) -> anyhow::Result<()> {
+    let actor = Actor::system();
+    for tenant in store.tenants().await? {
+        let scope = store.scoped(tenant.id);
+        for person in DEMO_IDENTITIES {
+            let role = match person.role {
+                DemoRole::Citizen => continue,
+                DemoRole::TenantAdmin => Role::TenantAdmin,
+                DemoRole::Clerk { office } => Role::Clerk {
+                    office: office.to_owned(),
+                },
+            };
+            let cf = CodiceFiscale::parse(person.fiscal_code)
+                .map_err(|e| anyhow::anyhow!("demo identity {}: {e}", person.fiscal_code))?;
+            // A comune without that office simply has no such clerk.
+            if let Err(error) = scope.grant_role(&cf, &role, &actor).await {
+                tracing::debug!(%error, tenant = %tenant.slug, "demo role not granted");
+            }
+        }
+    }
+    Ok(())
+}
+
+pub async fn run(file: Option<&Path>, options: DemoOptions) -> anyhow::Result<ExitCode> {
+    let DemoOptions {
+        address,
+        data,
+        idp_metadata,
+        public_url,
+    } = options;
+    let data = data.as_path();
     let started = Instant::now();
     logging::init(LogFormat::Human, "info,sqlx=warn,tower_http=warn");
+    // The demo chooses its own database; the configuration may still shape login (e.g. an
+    // aggregator), so it is read when present.
+    let config = Sources::load(file, std::env::vars())
+        .resolve(false)
+        .map_err(|problems| {
+            let list: Vec<String> = problems.iter().map(|p| format!("  - {p}")).collect();
+            anyhow::anyhow!("the configuration has problems:\n{}", list.join("\n"))
+        })?;
     let shutdown = server::ShutdownSignal::install();
     std::fs::create_dir_all(data)
         .with_context(|| format!("cannot create the data folder {}", data.display()))?;
@@ -78,15 +161,8 @@ pub async fn run(address: SocketAddr, data: &Path) -> anyhow::Result<ExitCode> {
         }
     }
 
-    let mocks = MockServices::new();
-    let metrics = Metrics::install().context("cannot install the metrics recorder")?;
-    let web = WebConfig {
-        secure_cookies: false,
-        demo: true,
-        ..WebConfig::default()
-    };
-    let state = AppState::with_links(store.clone(), web, metrics, MockServices::links());
-    let app = sportello_web::app(state, mocks.router());
+    grant_demo_roles(&store).await?;
+
     let listener = tokio::net::TcpListener::bind(address)
         .await
         .with_context(|| {
@@ -102,6 +178,38 @@ pub async fn run(address: SocketAddr, data: &Path) -> anyhow::Result<ExitCode> {
         address.ip().to_string()
     };
     let base = format!("http://{host}:{port}");
+    let public_url = public_url.unwrap_or_else(|| base.clone());
+
+    let mocks = MockServices::new();
+    let directory = Arc::new(OnceLock::new());
+    let idp = MockIdp::new(&base, Arc::new(DemoServiceProviders(directory.clone())))
+        .context("cannot start the test identity provider")?;
+    let mut spid = crate::spid::settings(&config.spid, &idp_metadata)?;
+    for (federation, mock_federation) in [
+        (Federation::Spid, MockFederation::Spid),
+        (Federation::Cie, MockFederation::Cie),
+    ] {
+        let providers = parse_idp_metadata(&idp.metadata(mock_federation))
+            .context("the test IdP's metadata is invalid")?;
+        for provider in providers {
+            let mut trusted = crate::spid::trusted(federation, provider, true);
+            trusted.name = match federation {
+                Federation::Spid => "IdP di prova (demo)".into(),
+                Federation::Cie => "CIE di prova (demo)".into(),
+            };
+            spid.identity_providers.insert(0, trusted);
+        }
+    }
+    let metrics = Metrics::install().context("cannot install the metrics recorder")?;
+    let web = WebConfig {
+        secure_cookies: public_url.starts_with("https://") && !public_url.contains("localhost"),
+        demo: true,
+        public_url: Some(public_url),
+        ..WebConfig::default()
+    };
+    let state = AppState::with_spid(store.clone(), web, metrics, MockServices::links(), spid);
+    let _ = directory.set(state.clone());
+    let app = sportello_web::app(state, mocks.router().merge(idp.router()));
 
     println!(
         "\nSportello demo — ready in {:.1} s on {base}\n",
@@ -111,6 +219,19 @@ pub async fn run(address: SocketAddr, data: &Path) -> anyhow::Result<ExitCode> {
         println!("  {:<28} {base}/{}/", tenant.profile.name, tenant.slug);
     }
     println!("  {:<28} {base}/_mock/", "Servizi simulati");
+    println!("\nPersone della demo (IdP di prova, {base}/_mock/idp/):");
+    for person in DEMO_IDENTITIES {
+        let role = match person.role {
+            DemoRole::Citizen => "cittadino".to_owned(),
+            DemoRole::Clerk { office } => format!("operatore {office}"),
+            DemoRole::TenantAdmin => "amministratore".to_owned(),
+        };
+        println!(
+            "  {:<28} {}  {role}",
+            format!("{} {}", person.given_name, person.family_name),
+            person.fiscal_code
+        );
+    }
     println!(
         "  {:<28} {base}/healthz  {base}/readyz  {base}/metrics",
         "Operations"

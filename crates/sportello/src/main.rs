@@ -1,11 +1,13 @@
 //! `sportello`: the digital front desk of Italian comuni.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::todo)]
 
+mod admin;
 mod commands;
 mod config;
 mod demo;
 mod logging;
 mod server;
+mod spid;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -35,7 +37,12 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the service in production: configuration from the file and the environment.
-    Serve,
+    Serve {
+        /// Trust the identity provider(s) of this SAML metadata file as well; repeatable.
+        /// Prefix with `cie:` for a CIE identity provider.
+        #[arg(long = "idp-metadata", value_name = "FILE")]
+        idp_metadata: Vec<String>,
+    },
     /// Run a self-contained demo on SQLite, with two fictional comuni and local stand-ins for
     /// SPID, pagoPA and App IO. No configuration, no network.
     Demo {
@@ -48,6 +55,13 @@ enum Command {
         /// Folder of the demo's database (created if missing, reused otherwise).
         #[arg(long, default_value = "sportello-data")]
         data: PathBuf,
+        /// Trust the identity provider(s) of this SAML metadata file as well, next to the
+        /// demo's own test IdP; repeatable. Prefix with `cie:` for a CIE identity provider.
+        #[arg(long = "idp-metadata", value_name = "FILE")]
+        idp_metadata: Vec<String>,
+        /// The address the comuni's service providers announce (default: http://localhost:PORT).
+        #[arg(long, value_name = "URL")]
+        public_url: Option<String>,
     },
     /// Apply pending database migrations (or, with --status, list them).
     Migrate {
@@ -65,6 +79,87 @@ enum Command {
     Tenant {
         #[command(subcommand)]
         command: TenantCommand,
+    },
+    /// Grant or revoke roles in a comune (the first administrator, clerks of an office).
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// SPID and CIE: the identity providers' registry and the service provider keys.
+    Spid {
+        #[command(subcommand)]
+        command: SpidCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Give a person (by codice fiscale) a role in a comune; effective at their next login.
+    Grant {
+        /// The comune's slug, e.g. borgoverde.
+        #[arg(long)]
+        tenant: String,
+        /// The person's codice fiscale.
+        #[arg(long)]
+        cf: String,
+        /// `tenant_admin`, or `clerk:<office>` for a clerk of that office.
+        #[arg(long)]
+        role: String,
+    },
+    /// Take a role back.
+    Revoke {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        cf: String,
+        #[arg(long)]
+        role: String,
+    },
+    /// List who holds which role in a comune.
+    Roles {
+        #[arg(long)]
+        tenant: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum SpidCommand {
+    /// Download AgID's signed registry of SPID identity providers, verify its signature and
+    /// save it where `spid.registry_file` points (or to --out).
+    RefreshRegistry {
+        /// Where to save the verified registry.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Read the registry from this file instead of downloading it.
+        #[arg(long, value_name = "FILE")]
+        from_file: Option<PathBuf>,
+    },
+    /// List the identity providers this installation trusts.
+    Idps,
+    /// Service provider keys: list, start a rotation, finish it.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Show the keys of a comune (or of the aggregator) and their state.
+    List {
+        /// The comune's slug; omit when the platform is an aggregator.
+        #[arg(long)]
+        tenant: Option<String>,
+    },
+    /// Create the next key: published in metadata at once, used for signing after `promote`.
+    Rotate {
+        #[arg(long)]
+        tenant: Option<String>,
+    },
+    /// Sign with the next key from now on; the previous one stays published for a while.
+    Promote {
+        #[arg(long)]
+        tenant: Option<String>,
     },
 }
 
@@ -95,9 +190,21 @@ fn main() -> ExitCode {
     let config = cli.config.as_deref();
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Serve => commands::serve(config).await,
-            Command::Demo { port, bind, data } => {
-                demo::run(std::net::SocketAddr::new(bind, port), &data).await
+            Command::Serve { idp_metadata } => commands::serve(config, &idp_metadata).await,
+            Command::Demo {
+                port,
+                bind,
+                data,
+                idp_metadata,
+                public_url,
+            } => {
+                let options = demo::DemoOptions {
+                    address: std::net::SocketAddr::new(bind, port),
+                    data,
+                    idp_metadata,
+                    public_url,
+                };
+                demo::run(config, options).await
             }
             Command::Migrate { status } => commands::migrate(config, status).await,
             Command::CheckConfig { explain } => commands::check_config(config, explain),
@@ -107,6 +214,26 @@ fn main() -> ExitCode {
             Command::Tenant {
                 command: TenantCommand::List,
             } => commands::tenant_list(config).await,
+            Command::Admin { command } => match command {
+                AdminCommand::Grant { tenant, cf, role } => {
+                    admin::grant(config, &tenant, &cf, &role).await
+                }
+                AdminCommand::Revoke { tenant, cf, role } => {
+                    admin::revoke(config, &tenant, &cf, &role).await
+                }
+                AdminCommand::Roles { tenant } => admin::roles(config, &tenant).await,
+            },
+            Command::Spid { command } => match command {
+                SpidCommand::RefreshRegistry { out, from_file } => {
+                    spid::refresh_registry(config, out, from_file).await
+                }
+                SpidCommand::Idps => spid::list_idps(config),
+                SpidCommand::Keys { command } => match command {
+                    KeysCommand::List { tenant } => spid::keys_list(config, tenant).await,
+                    KeysCommand::Rotate { tenant } => spid::keys_rotate(config, tenant).await,
+                    KeysCommand::Promote { tenant } => spid::keys_promote(config, tenant).await,
+                },
+            },
         }
     });
     match result {

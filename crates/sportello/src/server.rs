@@ -99,6 +99,7 @@ pub async fn run<S: Sink + 'static>(
         tokio::spawn(async move { worker.run(stopped).await })
     });
 
+    let housekeeping = tokio::spawn(housekeeping(store.clone(), stopped.clone()));
     let mut server_stopped = stopped.clone();
     let server = axum::serve(listener, app)
         .with_graceful_shutdown(async move {
@@ -127,6 +128,7 @@ pub async fn run<S: Sink + 'static>(
             server.abort();
         }
     }
+    housekeeping.abort();
     if let Some(worker) = worker
         && tokio::time::timeout(Duration::from_secs(10), worker)
             .await
@@ -137,4 +139,24 @@ pub async fn run<S: Sink + 'static>(
     store.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Every quarter of an hour: expired sessions, pending SAML requests and replay-cache entries
+/// go, and SAML traces past their legal retention. Each instance does it; the deletes are
+/// idempotent.
+async fn housekeeping(store: Store, mut stopped: watch::Receiver<bool>) {
+    let mut every = tokio::time::interval(Duration::from_secs(15 * 60));
+    loop {
+        tokio::select! {
+            _ = every.tick() => {}
+            _ = stopped.wait_for(|stop| *stop) => return,
+        }
+        match store
+            .purge_expired_identity_state(jiff::Timestamp::now())
+            .await
+        {
+            Ok(purged) => tracing::debug!(?purged, "identity housekeeping"),
+            Err(error) => tracing::warn!(%error, "identity housekeeping failed"),
+        }
+    }
 }

@@ -63,7 +63,12 @@ impl ApiError {
                 title_key: "error.forbidden.title",
                 lang,
             },
-            WebError::Store(_) | WebError::Template(_) => {
+            WebError::Unavailable => ApiError {
+                status: StatusCode::SERVICE_UNAVAILABLE,
+                title_key: "error.unavailable.title",
+                lang,
+            },
+            WebError::Store(_) | WebError::Template(_) | WebError::Internal(_) => {
                 tracing::error!(%error, "API request failed");
                 ApiError {
                     status: StatusCode::INTERNAL_SERVER_ERROR,

@@ -108,6 +108,8 @@ pub(crate) struct Layout {
     pub demo: bool,
     pub nav: Nav,
     pub sprites: &'static str,
+    /// The signed-in person's name and its accessible label, for the header.
+    pub user: Option<(String, String)>,
 }
 
 impl Layout {
@@ -152,6 +154,11 @@ impl Layout {
             demo: ctx.state.0.config.demo,
             nav: Nav::None,
             sprites: SPRITES,
+            user: ctx.user.as_ref().map(|u| {
+                let name = u.display_name();
+                let label = t.format("auth.signed_in_as", &[("name", &name)]);
+                (name, label)
+            }),
         }
     }
 

@@ -4,12 +4,14 @@
 use super::layout::{Crumb, Layout, Nav};
 use super::render;
 use crate::WebError;
+use crate::auth::sign_in_required;
 use crate::i18n::Translator;
 use crate::tenant::TenantContext;
 use askama::Template;
 use axum::extract::Path;
 use axum::response::{IntoResponse, Response};
 use sportello_domain::{Lang, Office, Service, ServiceAccess, ServiceStatus};
+use sportello_spid::SpidLevel;
 
 /// One entry of the page index, and the section it points to.
 pub(crate) struct Section {
@@ -131,9 +133,8 @@ pub(crate) async fn show(
     Ok(render(&page)?.into_response())
 }
 
-/// Where "Accedi al servizio" leads for a service handled online. The online request opens
-/// after SPID/CIE login; until an installation enables login, the page says so and shows the
-/// office to turn to, rather than a dead end.
+/// Where "Accedi al servizio" leads for a service handled online: SPID/CIE login first (at
+/// the level the service needs), then the request itself.
 pub(crate) async fn request(
     ctx: TenantContext,
     Path((_, slug)): Path<(String, String)>,
@@ -148,43 +149,43 @@ pub(crate) async fn request(
         last.href = Some(format!("{}/servizi/{}", ctx.base, service.slug));
     }
     breadcrumbs.push(Crumb {
-        label: t.get("login.request_title").to_owned(),
+        label: t.get("auth.service_request_title").to_owned(),
         href: None,
     });
     let layout = Layout::new(
         &ctx,
-        t.get("login.request_title").to_owned(),
+        t.get("auth.service_request_title").to_owned(),
         service.title.get(ctx.lang).to_owned(),
         breadcrumbs,
     )
     .with_nav(Nav::Services)
     .without_rating();
-    let page = LoginRequiredPage {
-        layout,
-        intro_key: "login.request_text",
-        service: Some(service),
-        office,
-    };
-    Ok(render(&page)?.into_response())
+    let needed = SpidLevel::from_number(service.login_level.number()).unwrap_or(SpidLevel::L2);
+    match &ctx.user {
+        Some(user) if user.session.level >= needed.number() => {
+            let page = RequestReadyPage {
+                layout,
+                service,
+                office,
+            };
+            Ok(render(&page)?.into_response())
+        }
+        signed_in => sign_in_required(
+            &ctx,
+            layout,
+            "auth.sign_in_for_service",
+            needed,
+            signed_in.is_some(),
+            Some(service),
+            office,
+        ),
+    }
 }
 
 #[derive(Template)]
-#[template(path = "login_required.html")]
-pub(crate) struct LoginRequiredPage {
-    pub layout: Layout,
-    pub intro_key: &'static str,
-    pub service: Option<Service>,
-    pub office: Option<Office>,
-}
-
-/// The personal area: reached from the header of every page, it opens after SPID/CIE login.
-pub(crate) async fn personal_area(ctx: TenantContext) -> Result<Response, WebError> {
-    let layout = Layout::titled(&ctx, "login.personal_area_title").without_rating();
-    let page = LoginRequiredPage {
-        layout,
-        intro_key: "login.personal_area_text",
-        service: None,
-        office: None,
-    };
-    Ok(render(&page)?.into_response())
+#[template(path = "request_ready.html")]
+struct RequestReadyPage {
+    layout: Layout,
+    service: Service,
+    office: Option<Office>,
 }

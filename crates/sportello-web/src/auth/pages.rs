@@ -1,0 +1,396 @@
+//! The pages around login: choosing SPID or CIE, the outcome pages, logout, the first page of
+//! the personal area and the profile with contact preferences.
+
+use super::provider::Federation;
+use super::saml::public_url;
+use super::session::SessionUser;
+use crate::WebError;
+use crate::i18n::Translator;
+use crate::lang::safe_return_path;
+use crate::pages::layout::{Crumb, Layout, encode_path};
+use crate::pages::render;
+use crate::tenant::TenantContext;
+use askama::Template;
+use axum::extract::{Form, Query};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use sportello_domain::{Office, Role, Service};
+use sportello_spid::SpidLevel;
+use sportello_store::{ClientInfo, ContactPreferences};
+
+/// Where a request came from, for the audit log.
+pub(crate) fn client(headers: &HeaderMap) -> ClientInfo {
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.chars().take(200).collect::<String>())
+    };
+    ClientInfo {
+        // Set by the reverse proxy in front of the service; the first hop is the client.
+        ip: header("x-forwarded-for")
+            .and_then(|v| v.split(',').next().map(|s| s.trim().to_owned())),
+        user_agent: header("user-agent"),
+    }
+}
+
+/// One identity provider on the login buttons.
+pub(crate) struct IdpButton {
+    pub entity_id: String,
+    pub name: String,
+    pub href: String,
+    pub test: bool,
+}
+
+pub(crate) struct SignInButtons {
+    pub spid: Vec<IdpButton>,
+    pub cie: Vec<IdpButton>,
+}
+
+impl SignInButtons {
+    /// Links that start a login with each provider and come back to `next`.
+    pub(crate) fn new(ctx: &TenantContext, next: &str, level: SpidLevel) -> SignInButtons {
+        if public_url(&ctx.state).is_none() {
+            return SignInButtons {
+                spid: Vec::new(),
+                cie: Vec::new(),
+            };
+        }
+        let settings = &ctx.state.0.spid;
+        let button = |idp: &super::TrustedIdp| IdpButton {
+            entity_id: idp.provider.entity_id.clone(),
+            name: idp.name.clone(),
+            href: format!(
+                "{}/saml/login?idp={}&level={}&next={}",
+                ctx.base,
+                encode_path(&idp.provider.entity_id),
+                level.number(),
+                encode_path(next)
+            ),
+            test: idp.test,
+        };
+        SignInButtons {
+            spid: settings.idps(Federation::Spid).map(button).collect(),
+            cie: settings.idps(Federation::Cie).map(button).collect(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "sign_in.html")]
+pub(crate) struct SignInPage {
+    pub layout: Layout,
+    pub intro_key: &'static str,
+    pub level_note: Option<String>,
+    pub notice: Option<String>,
+    pub buttons: SignInButtons,
+    pub service: Option<Service>,
+    pub office: Option<Office>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct NextQuery {
+    next: Option<String>,
+}
+
+/// `GET /{tenant}/accedi?next=/path`: SPID and CIE buttons.
+pub(crate) async fn sign_in(
+    ctx: TenantContext,
+    Query(query): Query<NextQuery>,
+) -> Result<Response, WebError> {
+    let next = safe_return_path(
+        query.next.as_deref(),
+        &format!("{}/area-personale/", ctx.base),
+    );
+    let page = SignInPage {
+        buttons: SignInButtons::new(&ctx, &next, SpidLevel::L2),
+        layout: Layout::titled(&ctx, "auth.sign_in_title").without_rating(),
+        intro_key: "auth.sign_in_intro",
+        level_note: None,
+        notice: None,
+        service: None,
+        office: None,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+/// The page shown instead of content that needs a login (or a stronger one).
+pub(crate) fn sign_in_required(
+    ctx: &TenantContext,
+    layout: Layout,
+    intro_key: &'static str,
+    level: SpidLevel,
+    too_low: bool,
+    service: Option<Service>,
+    office: Option<Office>,
+) -> Result<Response, WebError> {
+    let t = Translator::new(ctx.lang);
+    let level_text = level.number().to_string();
+    let page = SignInPage {
+        buttons: SignInButtons::new(ctx, &ctx.path, level),
+        layout,
+        intro_key,
+        level_note: (level > SpidLevel::L2)
+            .then(|| t.format("auth.level_needed", &[("level", &level_text)])),
+        notice: too_low.then(|| t.format("auth.level_too_low", &[("level", &level_text)])),
+        service,
+        office,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+#[derive(Template)]
+#[template(path = "auth_message.html")]
+pub(crate) struct MessagePage {
+    pub layout: Layout,
+    pub is_error: bool,
+    pub message: String,
+    pub code: Option<String>,
+    pub retry_href: Option<String>,
+}
+
+impl MessagePage {
+    pub(crate) fn error(ctx: &TenantContext, message_key: &str, code: Option<&str>) -> MessagePage {
+        let layout = Layout::titled(ctx, "auth.error.title").without_rating();
+        let t = layout.t;
+        MessagePage {
+            message: t.get(message_key).to_owned(),
+            layout,
+            is_error: true,
+            code: code.map(|code| t.format("auth.error.contact", &[("code", code)])),
+            retry_href: Some(format!("{}/accedi", ctx.base)),
+        }
+    }
+
+    pub(crate) fn logged_out(ctx: &TenantContext, idp_confirmed: bool) -> MessagePage {
+        let layout = Layout::titled(ctx, "auth.logged_out_title").without_rating();
+        let key = if idp_confirmed {
+            "auth.logged_out_text"
+        } else {
+            "auth.logged_out_idp_failed"
+        };
+        MessagePage {
+            message: layout.t.get(key).to_owned(),
+            layout,
+            is_error: false,
+            code: None,
+            retry_href: Some(format!("{}/accedi", ctx.base)),
+        }
+    }
+}
+
+pub(crate) fn message_page(page: MessagePage) -> Response {
+    match render(&page) {
+        Ok(html) => html.into_response(),
+        Err(error) => error.into_response(),
+    }
+}
+
+pub(crate) use super::messages::logout;
+
+#[derive(Template)]
+#[template(path = "personal_area.html")]
+struct PersonalAreaPage {
+    layout: Layout,
+    welcome: String,
+    session_note: String,
+}
+
+/// `GET /{tenant}/area-personale/`.
+pub(crate) async fn personal_area(ctx: TenantContext) -> Result<Response, WebError> {
+    let Some(user) = ctx.user.clone() else {
+        let layout = Layout::titled(&ctx, "personal_area.title").without_rating();
+        return sign_in_required(
+            &ctx,
+            layout,
+            "login.personal_area_text",
+            SpidLevel::L2,
+            false,
+            None,
+            None,
+        );
+    };
+    let layout = Layout::titled(&ctx, "personal_area.title").without_rating();
+    let t = layout.t;
+    let idp_name = ctx
+        .state
+        .0
+        .spid
+        .idp(&user.session.idp_entity_id)
+        .map_or_else(
+            || user.session.idp_entity_id.clone(),
+            |idp| idp.name.clone(),
+        );
+    let page = PersonalAreaPage {
+        welcome: t.format("personal_area.welcome", &[("name", &user.display_name())]),
+        session_note: t.format(
+            "personal_area.session_level",
+            &[
+                ("idp", &idp_name),
+                ("level", &user.session.level.to_string()),
+            ],
+        ),
+        layout,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+/// What the preferences form holds, as entered.
+pub(crate) struct PreferencesForm {
+    pub io: bool,
+    pub email_channel: bool,
+    pub contact_email: String,
+    pub email_error: Option<&'static str>,
+    pub channel_error: Option<&'static str>,
+}
+
+#[derive(Template)]
+#[template(path = "profile.html")]
+struct ProfilePage {
+    layout: Layout,
+    identity: Vec<(&'static str, Option<String>)>,
+    roles: Vec<String>,
+    form: PreferencesForm,
+    saved: bool,
+}
+
+fn profile_page(
+    ctx: &TenantContext,
+    user: &SessionUser,
+    form: PreferencesForm,
+    saved: bool,
+) -> Result<Response, WebError> {
+    let mut layout = Layout::titled(ctx, "profile.title").without_rating();
+    layout.breadcrumbs.insert(
+        1,
+        Crumb {
+            label: layout.t.get("personal_area.title").to_owned(),
+            href: Some(format!("{}/area-personale/", ctx.base)),
+        },
+    );
+    let t = layout.t;
+    let u = &user.user;
+    let page = ProfilePage {
+        identity: vec![
+            ("profile.given_name", u.given_name.clone()),
+            ("profile.family_name", u.family_name.clone()),
+            ("profile.fiscal_code", Some(u.fiscal_code.to_string())),
+            ("profile.date_of_birth", u.date_of_birth.clone()),
+            ("profile.email", u.email.clone()),
+            ("profile.mobile", u.mobile.clone()),
+        ],
+        roles: user
+            .roles
+            .iter()
+            .map(|role| match role {
+                Role::TenantAdmin => t.get("profile.role_tenant_admin").to_owned(),
+                Role::Clerk { office } => t.format("profile.role_clerk", &[("office", office)]),
+            })
+            .collect(),
+        form,
+        saved,
+        layout,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+#[derive(Deserialize)]
+pub(crate) struct SavedQuery {
+    salvato: Option<String>,
+}
+
+/// `GET /{tenant}/area-personale/profilo`.
+pub(crate) async fn profile(
+    ctx: TenantContext,
+    Query(query): Query<SavedQuery>,
+) -> Result<Response, WebError> {
+    let Some(user) = ctx.user.clone() else {
+        let layout = Layout::titled(&ctx, "profile.title").without_rating();
+        return sign_in_required(
+            &ctx,
+            layout,
+            "login.personal_area_text",
+            SpidLevel::L2,
+            false,
+            None,
+            None,
+        );
+    };
+    let prefs = &user.user.contact_preferences;
+    let form = PreferencesForm {
+        io: prefs.io,
+        email_channel: prefs.email,
+        contact_email: prefs.email_address.clone().unwrap_or_default(),
+        email_error: None,
+        channel_error: None,
+    };
+    profile_page(&ctx, &user, form, query.salvato.is_some())
+}
+
+#[derive(Deserialize)]
+pub(crate) struct PreferencesInput {
+    channel_io: Option<String>,
+    channel_email: Option<String>,
+    #[serde(default)]
+    contact_email: String,
+}
+
+/// `POST /{tenant}/area-personale/profilo`: a refused form comes back as entered, with the
+/// problem next to its field.
+pub(crate) async fn save_profile(
+    ctx: TenantContext,
+    headers: HeaderMap,
+    Form(input): Form<PreferencesInput>,
+) -> Result<Response, WebError> {
+    let Some(user) = ctx.user.clone() else {
+        return Ok(Redirect::to(&format!(
+            "{}/accedi?next={}",
+            ctx.base,
+            encode_path(&ctx.path)
+        ))
+        .into_response());
+    };
+    let contact_email = input.contact_email.trim().to_owned();
+    let mut form = PreferencesForm {
+        io: input.channel_io.is_some(),
+        email_channel: input.channel_email.is_some(),
+        contact_email: contact_email.clone(),
+        email_error: None,
+        channel_error: None,
+    };
+    let email = if contact_email.is_empty() {
+        None
+    } else {
+        match sportello_domain::tenant::Email::parse(&contact_email) {
+            Ok(email) => Some(email.as_str().to_owned()),
+            Err(_) => {
+                form.email_error = Some("profile.error_email");
+                None
+            }
+        }
+    };
+    if !form.io && !form.email_channel {
+        form.channel_error = Some("profile.error_channel");
+    }
+    if form.email_error.is_some() || form.channel_error.is_some() {
+        let mut response = profile_page(&ctx, &user, form, false)?;
+        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        return Ok(response);
+    }
+    let prefs = ContactPreferences {
+        io: form.io,
+        email: form.email_channel,
+        email_address: email,
+        ..user.user.contact_preferences.clone()
+    };
+    ctx.state
+        .store()
+        .scoped(ctx.tenant.id)
+        .update_contact_preferences(user.user.id, &prefs, &user.actor(client(&headers)))
+        .await?;
+    let mut response =
+        Redirect::to(&format!("{}/area-personale/profilo?salvato=1", ctx.base)).into_response();
+    *response.status_mut() = StatusCode::SEE_OTHER;
+    Ok(response)
+}
