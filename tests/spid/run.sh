@@ -88,16 +88,28 @@ suite "authnrequest + 111 responses" spid_sp_test --metadata-url "$base/saml/met
 stop
 
 # 2. The hosting provider as public soggetto aggregatore (spid-sp-ag-public-full).
-SPORTELLO_SPID__AGGREGATOR__NAME="Servizi Digitali Associati" \
+export SPORTELLO_SPID__AGGREGATOR__NAME="Servizi Digitali Associati" \
     SPORTELLO_SPID__AGGREGATOR__VAT_NUMBER="IT01234567897" \
     SPORTELLO_SPID__AGGREGATOR__FISCAL_CODE="01234567897" \
     SPORTELLO_SPID__AGGREGATOR__EMAIL="spid@servizi-digitali.example" \
     SPORTELLO_SPID__AGGREGATOR__PHONE="+390612345678" \
     SPORTELLO_SPID__AGGREGATOR__LOCALITY="Roma" \
-    start
+    SPORTELLO_SPID__AGGREGATOR__IPA_CODE="sda_rm"
+start
 suite "metadata spid-sp-ag-public-full" spid_sp_test --metadata-url "$base/saml/metadata" \
     --profile spid-sp-ag-public-full --extra
 stop
+start --public-url https://servizi.provider.example
+curl -sf "$base/saml/metadata" -o "$work/metadata-aggregated-production.xml"
+SPID_IPA_CODES=c_m901,sda_rm suite "metadata spid-sp-ag-public-full production" \
+    python3 tests/spid/spid_sp_test_offline.py \
+    --metadata-url "file://$work/metadata-aggregated-production.xml" \
+    --profile spid-sp-ag-public-full --extra --production
+stop
+unset SPORTELLO_SPID__AGGREGATOR__NAME SPORTELLO_SPID__AGGREGATOR__VAT_NUMBER \
+    SPORTELLO_SPID__AGGREGATOR__FISCAL_CODE SPORTELLO_SPID__AGGREGATOR__EMAIL \
+    SPORTELLO_SPID__AGGREGATOR__PHONE SPORTELLO_SPID__AGGREGATOR__LOCALITY \
+    SPORTELLO_SPID__AGGREGATOR__IPA_CODE
 
 # 3. Production shape: HTTPS addresses without ports and the Avviso 29 certificate checks,
 # with the IPA code lookup answered offline. The metadata is fetched from the local demo and
@@ -107,6 +119,11 @@ curl -sf "$base/saml/metadata" -o "$work/metadata-production.xml"
 SPID_IPA_CODES=c_m901 suite "metadata spid-sp-public production" \
     python3 tests/spid/spid_sp_test_offline.py \
     --metadata-url "file://$work/metadata-production.xml" --extra --production
+curl -sf "$base/saml/cie/metadata" -o "$work/metadata-cie-production.xml"
+SPID_IPA_CODES=c_m901 suite "metadata cie-sp-public production" \
+    python3 tests/spid/spid_sp_test_offline.py \
+    --metadata-url "file://$work/metadata-cie-production.xml" --profile cie-sp-public \
+    --extra --production
 stop
 
 if ((failures > 0)); then

@@ -225,26 +225,58 @@ pub fn verify_enveloped<'a, 'i>(
     signed: Node<'a, 'i>,
     keys: &[PublicKey],
 ) -> Result<Verified, DsigError> {
+    verify(signed, keys, false)
+}
+
+/// Like [`verify_enveloped`], for a signed document such as AgID's registry of identity
+/// providers, which references the whole document with `URI=""` (XML-DSig's "the document
+/// containing the signature") instead of an ID. Accepted only when `signed` is the document
+/// element, so the reference cannot be moved onto a part of a message.
+pub fn verify_enveloped_document<'a, 'i>(
+    signed: Node<'a, 'i>,
+    keys: &[PublicKey],
+) -> Result<Verified, DsigError> {
+    if signed.document().root_element() != signed {
+        return Err(DsigError::Malformed(
+            "a whole-document signature must sign the document element".into(),
+        ));
+    }
+    verify(signed, keys, true)
+}
+
+fn verify<'a, 'i>(
+    signed: Node<'a, 'i>,
+    keys: &[PublicKey],
+    whole_document: bool,
+) -> Result<Verified, DsigError> {
     // 1. The ID.
     if !signed.is_element() {
         return Err(DsigError::Malformed("not an element".into()));
     }
-    let id = match signed.attribute("ID") {
-        Some(id) if !id.is_empty() => id,
-        _ => return Err(DsigError::MissingId),
-    };
     let doc = signed.document();
-    check_unique_id(doc, id)?;
-    let expected_uri = format!("#{id}");
+    let id = signed.attribute("ID").filter(|id| !id.is_empty());
+    if let Some(id) = id {
+        check_unique_id(doc, id)?;
+    } else if !whole_document {
+        return Err(DsigError::MissingId);
+    }
+    // The references that designate `signed`: its ID, and for a whole document also "".
+    let accepted: Vec<String> = id
+        .map(|id| format!("#{id}"))
+        .into_iter()
+        .chain(whole_document.then(String::new))
+        .collect();
+    let designates = |uri: Option<&str>| uri.is_some_and(|u| accepted.iter().any(|a| a == u));
+    let expected_uri = accepted.first().cloned().unwrap_or_default();
 
     // 2. Where the signature is.
     let direct: Vec<Node<'a, 'i>> = xml::children(signed, ns::DS, "Signature").collect();
     let signature = match direct.as_slice() {
         [one] => *one,
         [] => {
-            let elsewhere = doc.descendants().any(|n| {
-                xml::is(n, ns::DS, "Signature") && reference_uri(n) == Some(expected_uri.as_str())
-            });
+            let elsewhere = doc
+                .descendants()
+                .any(|n| xml::is(n, ns::DS, "Signature") && designates(reference_uri(n)));
             return Err(if elsewhere {
                 DsigError::SignatureNotDirectChild
             } else {
@@ -253,11 +285,9 @@ pub fn verify_enveloped<'a, 'i>(
         }
         _ => return Err(DsigError::MultipleSignatures),
     };
-    let others = doc.descendants().any(|n| {
-        n != signature
-            && xml::is(n, ns::DS, "Signature")
-            && reference_uri(n) == Some(expected_uri.as_str())
-    });
+    let others = doc
+        .descendants()
+        .any(|n| n != signature && xml::is(n, ns::DS, "Signature") && designates(reference_uri(n)));
     if others {
         return Err(DsigError::MultipleSignatures);
     }
@@ -317,7 +347,7 @@ pub fn verify_enveloped<'a, 'i>(
     no_children(sig_method)?;
 
     match reference.attribute("URI") {
-        Some(uri) if uri == expected_uri => {}
+        Some(uri) if designates(Some(uri)) => {}
         Some(uri) => {
             return Err(DsigError::BadReference(format!(
                 "URI {uri:?} is not {expected_uri:?}"

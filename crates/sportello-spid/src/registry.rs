@@ -10,13 +10,10 @@
 //! metadata carries legal names ("ArubaPEC S.p.A.", and for one IdP a URL), not the product
 //! names people know.
 //!
-//! **Limitation (to be lifted in [`crate::dsig`]).** AgID signs the aggregate with
-//! `Reference URI=""` (the whole document), while [`dsig::verify_enveloped`] accepts only
-//! `URI="#ID"`. The embedded copy is therefore trusted through a SHA-256 pin of the exact file
-//! whose AgID signature was verified when it was imported (see `registry/README.md`), and
-//! [`Registry::embedded`] reports which of the two held in [`Registry::verification`].
-//! [`verify_and_parse_aggregate`] never falls back: it fails closed until `dsig` can verify
-//! such a signature.
+//! AgID signs the aggregate with `Reference URI=""` (the whole document), which
+//! [`dsig::verify_enveloped_document`] accepts for a document element only. The embedded copy
+//! must also match its SHA-256 pin, so that an edit to the shipped file is caught even before
+//! its signature is checked.
 
 use jiff::Timestamp;
 
@@ -83,7 +80,7 @@ pub fn verify_and_parse_aggregate_at(
     if !xml::is(root, ns::MD, "EntitiesDescriptor") {
         return Err(RegistryError::NotAggregate);
     }
-    let verified = dsig::verify_enveloped(root, &[trusted_cert.public_key().clone()])?;
+    let verified = dsig::verify_enveloped_document(root, &[trusted_cert.public_key().clone()])?;
     let signed = verified.document_with_limits(&Limits::METADATA)?;
     let signed_root = signed.root_element();
     if let Some(valid_until) = signed_root.attribute("validUntil") {
@@ -205,9 +202,6 @@ pub struct RegistryEntry {
 pub enum Verification {
     /// AgID's signature verified with the certificate of this SHA-256 fingerprint.
     Signature { signer_sha256: String },
-    /// The embedded copy matched [`AGGREGATE_SHA256`]; its signature could not be checked here
-    /// (the reason is kept) but was verified when the file was imported.
-    PinnedDigest { signature_error: String },
 }
 
 /// The identity providers to offer, in the registry's order.
@@ -226,23 +220,7 @@ impl Registry {
             return Err(RegistryError::EmbeddedModified);
         }
         let cert = agid_signing_certificate()?;
-        match verify_and_parse_aggregate(AGGREGATE_XML, &cert) {
-            Ok(idps) => Ok(Self::new(
-                idps,
-                Verification::Signature {
-                    signer_sha256: cert.sha256_fingerprint(),
-                },
-            )),
-            Err(e) => {
-                let idps = metadata::parse_idp_metadata(AGGREGATE_XML)?;
-                Ok(Self::new(
-                    idps,
-                    Verification::PinnedDigest {
-                        signature_error: e.to_string(),
-                    },
-                ))
-            }
-        }
+        Self::from_aggregate(AGGREGATE_XML, &cert)
     }
 
     /// A registry from a freshly downloaded aggregate: AgID's signature must verify.
@@ -337,15 +315,41 @@ mod tests {
             poste.idp.sso_redirect().map(|e| e.location.as_str()),
             Some("https://posteid.poste.it/jod-fs/ssoserviceredirect")
         );
-        // Either verified by signature, or (until dsig accepts URI="") by the pin.
         match registry.verification() {
             Verification::Signature { signer_sha256 } => {
                 assert_eq!(signer_sha256, AGID_SIGNING_CERT_SHA256);
             }
-            Verification::PinnedDigest { signature_error } => {
-                assert!(signature_error.contains("URI"), "{signature_error}");
-            }
         }
+    }
+
+    #[test]
+    fn a_whole_document_reference_counts_only_for_the_document_element() {
+        let cert = agid_signing_certificate().unwrap();
+        let keys = [cert.public_key().clone()];
+        let doc = xml::parse(AGGREGATE_XML.trim_start(), &Limits::METADATA).unwrap();
+        let root = doc.root_element();
+        // A message verifier never accepts URI="": only the document verifier does.
+        assert!(matches!(
+            dsig::verify_enveloped(root, &keys),
+            Err(DsigError::BadReference(_) | DsigError::MissingId)
+        ));
+        assert!(dsig::verify_enveloped_document(root, &keys).is_ok());
+        let inner = root.first_element_child().unwrap();
+        assert!(dsig::verify_enveloped_document(inner, &keys).is_err());
+    }
+
+    #[test]
+    fn a_changed_registry_fails_agids_signature() {
+        let cert = agid_signing_certificate().unwrap();
+        let moved = AGGREGATE_XML.replace(
+            "https://posteid.poste.it/jod-fs/ssoserviceredirect",
+            "https://posteid.evil.example/jod-fs/ssoserviceredirect",
+        );
+        assert_ne!(moved, AGGREGATE_XML);
+        assert!(matches!(
+            verify_and_parse_aggregate(&moved, &cert),
+            Err(RegistryError::Signature(_))
+        ));
     }
 
     #[test]
