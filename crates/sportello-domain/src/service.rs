@@ -189,12 +189,13 @@ pub struct Service {
     pub topics: Vec<LocalizedText>,
     pub legal_basis: Vec<String>,
     pub featured: bool,
-    /// The SPID level (or CIE) the online request needs: 2 unless the comune says otherwise.
+    /// The SPID level the online request needs (CIE logins carry the level the card gave): 2
+    /// unless the comune says otherwise.
     #[serde(default)]
     pub login_level: LoginLevel,
 }
 
-/// The assurance level of a login a service requires (SPID levels 1–3; CIE counts as 3).
+/// The assurance level of a login a service requires: SPID levels 1–3.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize)]
 #[serde(try_from = "u8", into = "u8")]
 pub enum LoginLevel {
