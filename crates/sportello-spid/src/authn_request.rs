@@ -540,11 +540,8 @@ fn required<'a>(node: Node<'a, '_>, name: &'static str) -> Result<&'a str, Authn
     }
 }
 
-/// String-value, without surrounding XML whitespace.
 fn text(node: Node<'_, '_>) -> String {
-    xml::string_value(node)
-        .trim_matches(|c| matches!(c, ' ' | '\t' | '\r' | '\n'))
-        .to_owned()
+    xml::trimmed_string_value(node)
 }
 
 #[cfg(test)]

@@ -320,31 +320,7 @@ pub(crate) fn format_instant(t: jiff::Timestamp) -> String {
     t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
-/// A strict SAML instant: `YYYY-MM-DDThh:mm:ss(.f{1,9})?Z` only (UTC, no offset, no date-only
-/// or space-separated forms, which AgID's suite uses to probe lax parsers).
-pub(crate) fn parse_instant(value: &str) -> Option<jiff::Timestamp> {
-    const SHAPE: &[u8; 19] = b"dddd-dd-ddTdd:dd:dd";
-    let bytes = value.as_bytes();
-    let (head, tail) = bytes.split_at_checked(SHAPE.len())?;
-    let head_ok = head.iter().zip(SHAPE).all(|(b, s)| {
-        if *s == b'd' {
-            b.is_ascii_digit()
-        } else {
-            b == s
-        }
-    });
-    let tail_ok = match tail {
-        [b'Z'] => true,
-        [b'.', fraction @ .., b'Z'] => {
-            (1..=9).contains(&fraction.len()) && fraction.iter().all(u8::is_ascii_digit)
-        }
-        _ => false,
-    };
-    if !(head_ok && tail_ok) {
-        return None;
-    }
-    value.parse().ok()
-}
+pub(crate) use crate::xml::parse_instant;
 
 // ---------------------------------------------------------------------------------------------
 // HTTP-Redirect: receiving

@@ -472,7 +472,7 @@ pub fn sign_enveloped(
 
     let digest = DigestAlgorithm::Sha256.digest(c14n::exclusive(element, None, &[]).as_bytes());
     let mut uri = String::from("#");
-    escape_attr_into(id, &mut uri);
+    crate::c14n::escape_attr(id, &mut uri);
     // Written directly in canonical form, so what we sign is also what the document contains.
     let signed_info_body = format!(
         concat!(
@@ -555,18 +555,4 @@ fn splice(text: &str, element: Node<'_, '_>, signature: &str) -> Result<String, 
     out.push_str(&suffix);
     out.push_str(&text[replace_end.unwrap_or(at)..]);
     Ok(out)
-}
-
-fn escape_attr_into(s: &str, out: &mut String) {
-    for ch in s.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '"' => out.push_str("&quot;"),
-            '\t' => out.push_str("&#x9;"),
-            '\n' => out.push_str("&#xA;"),
-            '\r' => out.push_str("&#xD;"),
-            c => out.push(c),
-        }
-    }
 }

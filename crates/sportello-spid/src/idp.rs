@@ -359,14 +359,7 @@ pub fn post_form(acs_url: &str, xml: &str, relay_state: Option<&str>) -> PostFor
 
 /// `_` + 32 hex digits: an xs:ID (must not start with a digit) with 128 random bits.
 fn random_id() -> Result<String, IdpError> {
-    let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).map_err(|e| IdpError::Random(e.to_string()))?;
-    let mut id = String::with_capacity(33);
-    id.push('_');
-    for b in bytes {
-        let _ = write!(id, "{b:02x}");
-    }
-    Ok(id)
+    crate::binding::new_message_id().map_err(IdpError::Random)
 }
 
 /// `YYYY-MM-DDThh:mm:ssZ`, fractions dropped (the form every SPID IdP uses).
@@ -376,17 +369,7 @@ fn instant(t: Timestamp) -> String {
 
 /// Escape for both text and double-quoted attribute values.
 fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            c => out.push(c),
-        }
-    }
-    out
+    crate::binding::escape_xml(s)
 }
 
 #[cfg(test)]

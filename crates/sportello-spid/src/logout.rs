@@ -832,9 +832,7 @@ fn whole_seconds(now: Timestamp) -> Result<Timestamp, LogoutError> {
 }
 
 fn text(node: Node<'_, '_>) -> String {
-    xml::string_value(node)
-        .trim_matches(|c| matches!(c, ' ' | '\t' | '\r' | '\n'))
-        .to_owned()
+    xml::trimmed_string_value(node)
 }
 
 #[cfg(test)]

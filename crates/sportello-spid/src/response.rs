@@ -884,16 +884,8 @@ fn optional<'a, 'i>(
     }
 }
 
-/// The full string value (comments never truncate it), without the surrounding XML whitespace
-/// that pretty-printing IdPs put around values.
 fn text(node: Node<'_, '_>) -> String {
-    let value = xml::string_value(node);
-    let trimmed = value.trim_matches(|c| matches!(c, ' ' | '\t' | '\r' | '\n'));
-    if trimmed.len() == value.len() {
-        value
-    } else {
-        trimmed.to_owned()
-    }
+    xml::trimmed_string_value(node)
 }
 
 fn non_empty(value: Option<&str>) -> Option<&str> {
@@ -915,34 +907,7 @@ fn utc_instant(value: Option<&str>, field: &'static str) -> Result<Timestamp, Re
         field,
         value: value.map(str::to_owned),
     };
-    let value = value.ok_or_else(bad)?;
-    if !is_strict_utc(value) {
-        return Err(bad());
-    }
-    value.parse::<Timestamp>().map_err(|_| bad())
-}
-
-fn is_strict_utc(value: &str) -> bool {
-    const SHAPE: &[u8; 19] = b"dddd-dd-ddTdd:dd:dd";
-    let bytes = value.as_bytes();
-    let Some((head, tail)) = bytes.split_at_checked(SHAPE.len()) else {
-        return false;
-    };
-    let head_ok = head.iter().zip(SHAPE).all(|(b, s)| {
-        if *s == b'd' {
-            b.is_ascii_digit()
-        } else {
-            b == s
-        }
-    });
-    let tail_ok = match tail {
-        [b'Z'] => true,
-        [b'.', fraction @ .., b'Z'] => {
-            (1..=9).contains(&fraction.len()) && fraction.iter().all(u8::is_ascii_digit)
-        }
-        _ => false,
-    };
-    head_ok && tail_ok
+    xml::parse_instant(value.ok_or_else(bad)?).ok_or_else(bad)
 }
 
 /// `[request IssueInstant − skew, now + skew]`, both ends included: AgID's suite issues its

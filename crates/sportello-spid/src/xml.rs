@@ -233,6 +233,45 @@ pub fn attr<'a>(node: Node<'a, '_>, name: &str) -> Option<&'a str> {
     node.attribute(name)
 }
 
+/// The full string value (comments never truncate it), without the surrounding XML whitespace
+/// that pretty-printing IdPs put around values.
+pub fn trimmed_string_value(node: Node<'_, '_>) -> String {
+    let value = string_value(node);
+    let trimmed = value.trim_matches(|c| matches!(c, ' ' | '\t' | '\r' | '\n'));
+    if trimmed.len() == value.len() {
+        value
+    } else {
+        trimmed.to_owned()
+    }
+}
+
+/// A strict SAML instant: `YYYY-MM-DDThh:mm:ss(.f{1,9})?Z` only (UTC, no offset, no date-only
+/// or space-separated forms: AgID's suite sends `2018-09-04`, `2018-09-06 16:00`, `2018.09.18`,
+/// `2018/09/10` and `10-09-2018` to probe lax parsers, and 6-digit fractions to be accepted).
+pub fn parse_instant(value: &str) -> Option<jiff::Timestamp> {
+    const SHAPE: &[u8; 19] = b"dddd-dd-ddTdd:dd:dd";
+    let bytes = value.as_bytes();
+    let (head, tail) = bytes.split_at_checked(SHAPE.len())?;
+    let head_ok = head.iter().zip(SHAPE).all(|(b, s)| {
+        if *s == b'd' {
+            b.is_ascii_digit()
+        } else {
+            b == s
+        }
+    });
+    let tail_ok = match tail {
+        [b'Z'] => true,
+        [b'.', fraction @ .., b'Z'] => {
+            (1..=9).contains(&fraction.len()) && fraction.iter().all(u8::is_ascii_digit)
+        }
+        _ => false,
+    };
+    if !(head_ok && tail_ok) {
+        return None;
+    }
+    value.parse().ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,11 +12,18 @@ fn operator() -> String {
     std::env::var("USER").unwrap_or_else(|_| "operator".into())
 }
 
-async fn tenant(store: &Store, slug: &str) -> anyhow::Result<sportello_domain::Tenant> {
-    store
+/// The database and the comune a command acts on.
+async fn open_tenant(
+    file: Option<&Path>,
+    slug: &str,
+) -> anyhow::Result<(Store, sportello_domain::Tenant)> {
+    let config = load(file)?;
+    let store = open(&config).await?;
+    let tenant = store
         .tenant_by_slug(slug)
         .await?
-        .with_context(|| format!("no comune with slug {slug}: see `sportello tenant list`"))
+        .with_context(|| format!("no comune with slug {slug}: see `sportello tenant list`"))?;
+    Ok((store, tenant))
 }
 
 fn parse(cf: &str, role: &str) -> anyhow::Result<(CodiceFiscale, Role)> {
@@ -33,9 +40,7 @@ pub async fn grant(
     role: &str,
 ) -> anyhow::Result<ExitCode> {
     let (cf, role) = parse(cf, role)?;
-    let config = load(file)?;
-    let store = open(&config).await?;
-    let tenant = tenant(&store, slug).await?;
+    let (store, tenant) = open_tenant(file, slug).await?;
     let granted = store
         .scoped(tenant.id)
         .grant_role(&cf, &role, &Actor::cli(&operator()))
@@ -55,9 +60,7 @@ pub async fn revoke(
     role: &str,
 ) -> anyhow::Result<ExitCode> {
     let (cf, role) = parse(cf, role)?;
-    let config = load(file)?;
-    let store = open(&config).await?;
-    let tenant = tenant(&store, slug).await?;
+    let (store, tenant) = open_tenant(file, slug).await?;
     if !store
         .scoped(tenant.id)
         .revoke_role(&cf, &role, &Actor::cli(&operator()))
@@ -70,9 +73,7 @@ pub async fn revoke(
 }
 
 pub async fn roles(file: Option<&Path>, slug: &str) -> anyhow::Result<ExitCode> {
-    let config = load(file)?;
-    let store = open(&config).await?;
-    let tenant = tenant(&store, slug).await?;
+    let (store, tenant) = open_tenant(file, slug).await?;
     let holders = store.scoped(tenant.id).role_holders().await?;
     if holders.is_empty() {
         println!("Nobody holds a role in {} yet.", tenant.profile.name);
