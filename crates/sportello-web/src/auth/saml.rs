@@ -338,6 +338,7 @@ pub(crate) async fn acs(
         Ok(login) => login,
         Err(error) => {
             tracing::warn!(tenant = %ctx.tenant.slug, idp = %idp.provider.entity_id, code = error.code(), "SAML response refused");
+            metrics::counter!("sportello_logins_total", "outcome" => error.code()).increment(1);
             trace(
                 &ctx,
                 Traced {
@@ -439,6 +440,7 @@ pub(crate) async fn acs(
             client,
         })
         .await?;
+    metrics::counter!("sportello_logins_total", "outcome" => "success").increment(1);
     let mut response = Redirect::to(&pending.return_path).into_response();
     *response.status_mut() = StatusCode::SEE_OTHER;
     session::set_cookie(&mut response, secure, &token);
