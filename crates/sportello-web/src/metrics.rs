@@ -4,7 +4,7 @@ use axum::extract::{MatchedPath, Request};
 use axum::middleware::Next;
 use axum::response::Response;
 use metrics_exporter_prometheus::{BuildError, Matcher, PrometheusBuilder, PrometheusHandle};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
 /// Latency buckets in seconds, from a cached page to a slow upstream call.
@@ -22,6 +22,9 @@ impl Metrics {
     /// Installs the recorder on first call; later calls share it.
     pub fn install() -> Result<Metrics, BuildError> {
         static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+        // Two first calls at once (tests do that) must not both install: the second would fail.
+        static INSTALLING: Mutex<()> = Mutex::new(());
+        let _installing = INSTALLING.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(handle) = HANDLE.get() {
             return Ok(Metrics {
                 handle: handle.clone(),

@@ -307,9 +307,12 @@ impl Sources {
                     continue;
                 }
                 let lower = rest.to_ascii_lowercase();
-                match lower.strip_suffix("_file") {
-                    Some(base) => (base.replace("__", "."), true),
-                    None => (lower.replace("__", "."), false),
+                // `_FILE` reads a secret from a file; a setting whose own name ends in `_file`
+                // (spid.registry_file) is a plain value.
+                match lower.strip_suffix("_file").map(|b| b.replace("__", ".")) {
+                    Some(base) if SECRET_KEYS.contains(&base.as_str()) => (base, true),
+                    Some(base) if KEYS.iter().any(|(k, _)| *k == base) => (base, true),
+                    _ => (lower.replace("__", "."), false),
                 }
             } else {
                 continue;

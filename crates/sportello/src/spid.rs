@@ -169,7 +169,12 @@ pub fn settings(config: &SpidConfig, extra_idps: &[String]) -> anyhow::Result<Sp
 }
 
 pub fn list_idps(file: Option<&Path>) -> anyhow::Result<ExitCode> {
-    let config = load(file)?;
+    // No database needed to say whom we trust.
+    let config = crate::config::Sources::load(file, std::env::vars())
+        .resolve(false)
+        .map_err(|problems| {
+            anyhow::anyhow!("the configuration has {} problem(s)", problems.len())
+        })?;
     let settings = settings(&config.spid, &[])?;
     for idp in &settings.identity_providers {
         println!(

@@ -257,10 +257,17 @@ pub(crate) fn found(location: &str) -> Response {
     }
 }
 
+/// The host of an absolute URL, lower-case and without the port, in the form
+/// [`crate::tenant::request_host`] gives (an IPv6 literal keeps its brackets): the two are
+/// compared, and a mismatch would redirect the login to itself for ever.
 fn host_of(url: &str) -> Option<String> {
     let rest = url.split_once("://")?.1;
     let authority = rest.split('/').next()?;
-    let host = authority.rsplit_once(':').map_or(authority, |(h, _)| h);
+    let host = if authority.starts_with('[') {
+        authority.split_inclusive(']').next().unwrap_or(authority)
+    } else {
+        authority.rsplit_once(':').map_or(authority, |(h, _)| h)
+    };
     Some(host.to_ascii_lowercase())
 }
 

@@ -1,6 +1,7 @@
 //! The portal, driven in-process through its router on SQLite and PostgreSQL.
 
 mod api;
+mod auth;
 mod pages;
 mod security;
 mod support;

@@ -7,8 +7,10 @@ use http_body_util::BodyExt;
 use sportello_domain::tenant::{HostName, Logo};
 use sportello_domain::tenant_file::TenantDefinition;
 use sportello_store::Store;
+use sportello_web::auth::SpidSettings;
 use sportello_web::{AppState, Metrics, WebConfig};
 use std::path::PathBuf;
+use std::sync::OnceLock;
 use tower::ServiceExt;
 
 pub struct TestApp {
@@ -43,6 +45,13 @@ impl TestResponse {
     }
 }
 
+/// The process-wide recorder. `Metrics::install` is check-then-install, so two tests starting
+/// together could both try to install it and one would fail: the first call is serialised here.
+pub fn metrics() -> Metrics {
+    static METRICS: OnceLock<Metrics> = OnceLock::new();
+    METRICS.get_or_init(|| Metrics::install().unwrap()).clone()
+}
+
 pub fn demo_definition(slug: &str) -> (TenantDefinition, Logo) {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tenants/demo");
     let text = std::fs::read_to_string(dir.join(format!("{slug}.toml"))).unwrap();
@@ -71,18 +80,31 @@ impl TestApp {
     }
 
     pub async fn with_config(store: Store, config: WebConfig) -> TestApp {
-        for slug in ["borgoverde", "valdoro"] {
-            let (mut definition, logo) = demo_definition(slug);
-            if slug == "borgoverde" {
+        TestApp::with_setup(store, config, SpidSettings::default(), |definition| {
+            if definition.slug.as_str() == "borgoverde" {
                 definition.profile.domains =
                     vec![HostName::parse("servizi.borgoverde.example").unwrap()];
             }
+        })
+        .await
+    }
+
+    /// The demo comuni as `adjust` leaves them, with these login settings.
+    pub async fn with_setup(
+        store: Store,
+        config: WebConfig,
+        spid: SpidSettings,
+        adjust: impl Fn(&mut TenantDefinition),
+    ) -> TestApp {
+        for slug in ["borgoverde", "valdoro"] {
+            let (mut definition, logo) = demo_definition(slug);
+            adjust(&mut definition);
             store
                 .import_tenant(&definition, &logo, "test")
                 .await
                 .unwrap();
         }
-        let state = AppState::new(store.clone(), config, Metrics::install().unwrap());
+        let state = AppState::with_spid(store.clone(), config, metrics(), Vec::new(), spid);
         TestApp {
             router: sportello_web::app(state, Router::new()),
             store,
@@ -159,16 +181,18 @@ impl TestApp {
     }
 }
 
-/// Declares each `async fn(TestApp)` test on SQLite and on PostgreSQL.
+/// Declares each `async fn(TestApp)` test on SQLite and on PostgreSQL. With `using PATH;`
+/// first, each test receives what the `async fn(Store) -> T` at `PATH` makes instead (the path
+/// is resolved from inside the generated modules: write it from the crate root).
 #[macro_export]
 macro_rules! app_tests {
-    ($($name:ident),* $(,)?) => {
+    (using $make:path; $($name:ident),* $(,)?) => {
         mod sqlite {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
                     let store = sportello_store::testing::sqlite_store().await;
-                    super::$name($crate::support::TestApp::new(store).await).await;
+                    super::$name($make(store).await).await;
                 }
             )*
         }
@@ -177,10 +201,13 @@ macro_rules! app_tests {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
                     if let Some(store) = sportello_store::testing::postgres_store().await {
-                        super::$name($crate::support::TestApp::new(store).await).await;
+                        super::$name($make(store).await).await;
                     }
                 }
             )*
         }
+    };
+    ($($name:ident),* $(,)?) => {
+        $crate::app_tests!(using $crate::support::TestApp::new; $($name),*);
     };
 }

@@ -1,4 +1,5 @@
 //! The `sportello` binary as an operator runs it: demo, migrate, check-config, tenant import,
+//! login administration (roles, SPID keys and identity providers: `spid.rs`)
 //! and a graceful stop on SIGTERM.
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -6,6 +7,8 @@ use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+mod spid;
 
 const BIN: &str = env!("CARGO_BIN_EXE_sportello");
 
@@ -66,9 +69,15 @@ impl Drop for Running {
 }
 
 fn start_demo(port: u16, data: &std::path::Path) -> Running {
+    start_demo_with(port, data, &[])
+}
+
+/// The demo with more command-line arguments.
+fn start_demo_with(port: u16, data: &std::path::Path, extra: &[&str]) -> Running {
     let child = sportello()
         .args(["demo", "--port", &port.to_string(), "--data"])
         .arg(data)
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
