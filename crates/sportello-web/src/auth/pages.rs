@@ -189,6 +189,20 @@ pub(crate) fn message_page(page: MessagePage) -> Response {
 
 pub(crate) use super::messages::logout;
 
+/// A page of the personal area asked for without a session: the login buttons, back to it.
+fn personal_page_needs_login(ctx: &TenantContext, title_key: &str) -> Result<Response, WebError> {
+    let layout = Layout::titled(ctx, title_key).without_rating();
+    sign_in_required(
+        ctx,
+        layout,
+        "login.personal_area_text",
+        SpidLevel::L2,
+        false,
+        None,
+        None,
+    )
+}
+
 #[derive(Template)]
 #[template(path = "personal_area.html")]
 struct PersonalAreaPage {
@@ -200,16 +214,7 @@ struct PersonalAreaPage {
 /// `GET /{tenant}/area-personale/`.
 pub(crate) async fn personal_area(ctx: TenantContext) -> Result<Response, WebError> {
     let Some(user) = ctx.user.clone() else {
-        let layout = Layout::titled(&ctx, "personal_area.title").without_rating();
-        return sign_in_required(
-            &ctx,
-            layout,
-            "login.personal_area_text",
-            SpidLevel::L2,
-            false,
-            None,
-            None,
-        );
+        return personal_page_needs_login(&ctx, "personal_area.title");
     };
     let layout = Layout::titled(&ctx, "personal_area.title").without_rating();
     let t = layout.t;
@@ -306,16 +311,7 @@ pub(crate) async fn profile(
     Query(query): Query<SavedQuery>,
 ) -> Result<Response, WebError> {
     let Some(user) = ctx.user.clone() else {
-        let layout = Layout::titled(&ctx, "profile.title").without_rating();
-        return sign_in_required(
-            &ctx,
-            layout,
-            "login.personal_area_text",
-            SpidLevel::L2,
-            false,
-            None,
-            None,
-        );
+        return personal_page_needs_login(&ctx, "profile.title");
     };
     let prefs = &user.user.contact_preferences;
     let form = PreferencesForm {
