@@ -2,12 +2,16 @@
 // counters, and the small steps (audit a page, check a condition, take a screenshot).
 import { chromium } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const base = process.argv[2] || 'http://localhost:8080';
 export const output = process.env.BROWSER_OUTPUT || new URL('../../target/browser', import.meta.url).pathname;
 mkdirSync(output, { recursive: true });
+// A failure's screenshot from an earlier run would pass for this run's.
+for (const file of readdirSync(output)) {
+  if (file.endsWith('-FAILED.png')) rmSync(join(output, file));
+}
 
 export const VIEWPORTS = { desktop: { width: 1280, height: 900 }, phone: { width: 390, height: 844 } };
 const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
@@ -65,4 +69,16 @@ export async function shot(page, name) {
 export async function expectLang(page, expected, label) {
   const htmlLang = await page.getAttribute('html', 'lang');
   if (htmlLang !== expected) fail(`${label}: <html lang="${htmlLang}">, expected ${expected}`);
+}
+
+/**
+ * Runs `tasks` (async functions) in lanes: BROWSER_LANES at once (default 2, which keeps a
+ * 2-core CI machine busy without starving the demo), each lane taking the next task.
+ */
+export async function inLanes(tasks, lanes = Math.max(1, Number(process.env.BROWSER_LANES) || 2)) {
+  let next = 0;
+  const lane = async () => {
+    while (next < tasks.length) await tasks[next++]();
+  };
+  await Promise.all(Array.from({ length: Math.min(lanes, tasks.length) }, lane));
 }

@@ -6,15 +6,16 @@
 //
 // Screenshots of each journey step go to $BROWSER_OUTPUT (default ../../target/browser).
 // Adding a page: append it to PAGES. Adding a journey: write an async function taking a
-// Playwright page and add it to JOURNEYS.
-import { chromium } from 'playwright-core';
-import { AxeBuilder } from '@axe-core/playwright';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+// Playwright page and add it to JOURNEYS (login journeys live in auth.mjs, with the steps to
+// build them from: signIn, signOut, tabTo, ...). What the parts share is in lib.mjs.
+//
+// BROWSER_ONLY=word runs only the journeys whose name contains it, and skips the page checks.
+// BROWSER_LANES=n runs n browser contexts at once (default 2; 1 runs everything in order).
+import { base, output, browser, stats, context, audit, check, shot, expectLang, fail, inLanes, VIEWPORTS } from './lib.mjs';
+import { AUTH_JOURNEYS, auditAuthPages } from './auth.mjs';
 
-const base = process.argv[2] || 'http://localhost:8080';
-const output = process.env.BROWSER_OUTPUT || new URL('../../target/browser', import.meta.url).pathname;
-mkdirSync(output, { recursive: true });
+const started = Date.now();
+const only = process.env.BROWSER_ONLY;
 
 const PAGES = [
   '/',
@@ -44,61 +45,40 @@ const PAGES = [
 // cover every template at that size.
 const PHONE_PAGES = ['/borgoverde/', '/borgoverde/servizi', '/borgoverde/servizi/permesso-ztl', '/borgoverde/contatti', '/borgoverde/area-personale/'];
 
-const VIEWPORTS = { desktop: { width: 1280, height: 900 }, phone: { width: 390, height: 844 } };
-const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  // As root, and without the background connections this closed network refuses.
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-});
-
-let checked = 0;
-let violations = 0;
-let failures = 0;
-
-async function context(lang, viewport, javaScriptEnabled = true) {
-  const ctx = await browser.newContext({ viewport, javaScriptEnabled, locale: lang === 'en' ? 'en-GB' : 'it-IT' });
-  const url = new URL(base);
-  await ctx.addCookies([{ name: 'lang', value: lang, domain: url.hostname, path: '/' }]);
-  return ctx;
-}
-
-async function audit(page, label) {
-  const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error(`axe timed out on ${label}`)), 60_000));
-  const result = await Promise.race([new AxeBuilder({ page }).withTags(TAGS).analyze(), timeout]);
-  checked++;
-  for (const v of result.violations) {
-    violations++;
-    console.log(`  VIOLATION ${label} [${v.impact}] ${v.id}: ${v.help} -> ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+// The page checks, as tasks for the lanes (see inLanes in lib.mjs), longest first.
+const tasks = [];
+for (const [name, viewport] of only ? [] : Object.entries(VIEWPORTS)) {
+  for (const lang of ['it', 'en']) {
+    tasks.push(async () => {
+      const ctx = await context(lang, viewport);
+      const page = await ctx.newPage();
+      page.setDefaultTimeout(20_000);
+      try {
+        for (const path of name === 'phone' ? PHONE_PAGES : PAGES) {
+          await page.goto(base + path, { waitUntil: 'load' });
+          await expectLang(page, path.startsWith('/comune-inesistente') ? 'it' : lang, `${path} (${lang}, ${name})`);
+          await audit(page, `${path} (${lang}, ${name})`);
+        }
+      } catch (error) {
+        fail(`checking the pages (${lang}, ${name}): ${error.message}`);
+      }
+      await ctx.close();
+    });
   }
-}
-
-for (const lang of ['it', 'en']) {
-  for (const [name, viewport] of Object.entries(VIEWPORTS)) {
-    const ctx = await context(lang, viewport);
+  // The pages around login, in English, are reached by logging in, in a context of their own
+  // (the login journeys audit them in Italian).
+  tasks.push(async () => {
+    const ctx = await context('en', viewport);
     const page = await ctx.newPage();
     page.setDefaultTimeout(20_000);
-    for (const path of name === 'phone' ? PHONE_PAGES : PAGES) {
-      await page.goto(base + path, { waitUntil: 'load' });
-      const htmlLang = await page.getAttribute('html', 'lang');
-      const expected = path.startsWith('/comune-inesistente') ? 'it' : lang;
-      if (htmlLang !== expected) {
-        failures++;
-        console.log(`  FAIL ${path} (${lang}, ${name}): <html lang="${htmlLang}">, expected ${expected}`);
-      }
-      await audit(page, `${path} (${lang}, ${name})`);
+    try {
+      await auditAuthPages(page, name);
+    } catch (error) {
+      await shot(page, `auth-pages-en-${name}-FAILED`).catch(() => {});
+      fail(`auditing the login pages (en, ${name}): ${error.message}`);
     }
     await ctx.close();
-  }
-}
-
-function check(condition, message) {
-  if (!condition) throw new Error(message);
-}
-
-async function shot(page, name) {
-  await page.screenshot({ path: join(output, `${name}.png`), fullPage: false });
+  });
 }
 
 // The journeys: each receives a fresh page and a prefix for its screenshots.
@@ -179,31 +159,41 @@ const JOURNEYS = {
     await page.waitForURL('**/valdoro/');
     check((await page.getAttribute('html', 'lang')) === 'it', 'back to Italian');
   },
+
+  // SPID and CIE login: see auth.mjs.
+  ...AUTH_JOURNEYS,
 };
 
 let journeys = 0;
 for (const [name, run] of Object.entries(JOURNEYS)) {
+  if (only && !name.includes(only)) continue;
   for (const viewport of Object.keys(VIEWPORTS)) {
-    const noScript = name.includes('without javascript');
-    const ctx = await context('it', VIEWPORTS[viewport], !noScript);
-    const page = await ctx.newPage();
-    page.setDefaultTimeout(20_000);
-    const prefix = `${name.replace(/[^a-z]+/gi, '-')}-${viewport}`;
     journeys++;
-    try {
-      await run(page, prefix, viewport);
-      console.log(`  ok   journey "${name}" (${viewport})`);
-    } catch (error) {
-      failures++;
-      await shot(page, `${prefix}-FAILED`).catch(() => {});
-      console.log(`  FAIL journey "${name}" (${viewport}): ${error.message}`);
-    }
-    await ctx.close();
+    tasks.push(async () => {
+      const noScript = name.includes('without javascript');
+      const ctx = await context('it', VIEWPORTS[viewport], !noScript);
+      const page = await ctx.newPage();
+      page.setDefaultTimeout(20_000);
+      const prefix = `${name.replace(/[^a-z]+/gi, '-')}-${viewport}`;
+      const t0 = Date.now();
+      try {
+        await run(page, prefix, viewport);
+        console.log(`  ok   journey "${name}" (${viewport}, ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+      } catch (error) {
+        stats.failures++;
+        await shot(page, `${prefix}-FAILED`).catch(() => {});
+        console.log(`  FAIL journey "${name}" (${viewport}): ${error.message}`);
+      }
+      await ctx.close();
+    });
   }
 }
 
+await inLanes(tasks);
 await browser.close();
-console.log(`browser: ${checked} page checks with axe-core (WCAG 2.1 A/AA), ${violations} violation(s); ${journeys} journeys; screenshots in ${output}`);
+const { checked, violations, failures } = stats;
+const seconds = ((Date.now() - started) / 1000).toFixed(0);
+console.log(`browser: ${checked} page checks with axe-core (WCAG 2.1 A/AA), ${violations} violation(s); ${journeys} journeys; ${seconds} s; screenshots in ${output}`);
 const passed = journeys + checked - failures - violations;
 console.log(`browser: ${passed} passed, ${failures + violations} failed`);
 process.exit(failures + violations > 0 ? 1 : 0);

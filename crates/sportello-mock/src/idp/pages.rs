@@ -28,8 +28,9 @@ fn page(title: &str, body: &str) -> String {
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>{title} – IdP di prova</title>\
          <link rel=\"stylesheet\" href=\"/static/vendor/bootstrap-italia/css/bootstrap-italia.min.css\">\
-         <link rel=\"stylesheet\" href=\"/static/css/fonts.css\"></head>\
-         <body><div class=\"sportello-demo-banner px-3 py-2\" style=\"background:#fff3cd;color:#5c4300\">\
+         <link rel=\"stylesheet\" href=\"/static/css/fonts.css\">\
+         <link rel=\"stylesheet\" href=\"/static/css/sportello.css\"></head>\
+         <body><div class=\"sportello-demo-banner px-3 py-2\" role=\"note\">\
          Identity provider di prova della demo: nessuna identità reale. <span lang=\"en\">Demo test identity provider: no real identities.</span></div>\
          <main class=\"container py-5\" id=\"main\">{body}</main></body></html>",
         title = escape(title)
