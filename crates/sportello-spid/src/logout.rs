@@ -343,11 +343,9 @@ pub fn parse_logout_response_redirect(
     message: &VerifiedRedirect,
     expected: &ExpectedLogoutResponse<'_>,
 ) -> Result<LogoutResponseInfo, LogoutError> {
-    if message.kind() != MessageKind::Response {
-        return Err(LogoutError::WrongMessage("LogoutResponse"));
-    }
-    let doc = xml::parse(message.xml(), &Limits::MESSAGE)?;
-    check_logout_response(doc.root_element(), expected)
+    read_redirect(message, MessageKind::Response, "LogoutResponse", |root| {
+        check_logout_response(root, expected)
+    })
 }
 
 /// The IdP's LogoutResponse by HTTP-POST (`saml_response` is the form value, base64): the
@@ -357,15 +355,43 @@ pub fn parse_logout_response_post(
     idp_keys: &[PublicKey],
     expected: &ExpectedLogoutResponse<'_>,
 ) -> Result<LogoutResponseInfo, LogoutError> {
-    let text = binding::decode_post(saml_response)?;
+    read_signed_post(saml_response, idp_keys, "LogoutResponse", |root| {
+        check_logout_response(root, expected)
+    })
+}
+
+/// A redirect-bound message whose query signature already verified: the right kind, then
+/// `read` on its root.
+fn read_redirect<T>(
+    message: &VerifiedRedirect,
+    kind: MessageKind,
+    element: &'static str,
+    read: impl FnOnce(Node<'_, '_>) -> Result<T, LogoutError>,
+) -> Result<T, LogoutError> {
+    if message.kind() != kind {
+        return Err(LogoutError::WrongMessage(element));
+    }
+    let doc = xml::parse(message.xml(), &Limits::MESSAGE)?;
+    read(doc.root_element())
+}
+
+/// A POST-bound message (the base64 form value): its root must be `samlp:{element}` with an
+/// enveloped signature by one of `keys`, and `read` sees only the signed octets.
+fn read_signed_post<T>(
+    saml_message: &str,
+    keys: &[PublicKey],
+    element: &'static str,
+    read: impl FnOnce(Node<'_, '_>) -> Result<T, LogoutError>,
+) -> Result<T, LogoutError> {
+    let text = binding::decode_post(saml_message)?;
     let doc = xml::parse(&text, &Limits::MESSAGE)?;
     let root = doc.root_element();
-    if !xml::is(root, ns::SAMLP, "LogoutResponse") {
-        return Err(LogoutError::WrongMessage("LogoutResponse"));
+    if !xml::is(root, ns::SAMLP, element) {
+        return Err(LogoutError::WrongMessage(element));
     }
-    let verified = dsig::verify_enveloped(root, idp_keys)?;
+    let verified = dsig::verify_enveloped(root, keys)?;
     let signed = verified.document()?;
-    check_logout_response(signed.root_element(), expected)
+    read(signed.root_element())
 }
 
 fn check_logout_response(
@@ -468,11 +494,9 @@ pub fn parse_logout_request_redirect(
     message: &VerifiedRedirect,
     expected: &ExpectedLogoutRequest<'_>,
 ) -> Result<IncomingLogoutRequest, LogoutError> {
-    if message.kind() != MessageKind::Request {
-        return Err(LogoutError::WrongMessage("LogoutRequest"));
-    }
-    let doc = xml::parse(message.xml(), &Limits::MESSAGE)?;
-    check_logout_request(doc.root_element(), expected)
+    read_redirect(message, MessageKind::Request, "LogoutRequest", |root| {
+        check_logout_request(root, expected)
+    })
 }
 
 /// The IdP's LogoutRequest by HTTP-POST (`saml_request` is the form value, base64), its
@@ -482,15 +506,9 @@ pub fn parse_logout_request_post(
     idp_keys: &[PublicKey],
     expected: &ExpectedLogoutRequest<'_>,
 ) -> Result<IncomingLogoutRequest, LogoutError> {
-    let text = binding::decode_post(saml_request)?;
-    let doc = xml::parse(&text, &Limits::MESSAGE)?;
-    let root = doc.root_element();
-    if !xml::is(root, ns::SAMLP, "LogoutRequest") {
-        return Err(LogoutError::WrongMessage("LogoutRequest"));
-    }
-    let verified = dsig::verify_enveloped(root, idp_keys)?;
-    let signed = verified.document()?;
-    check_logout_request(signed.root_element(), expected)
+    read_signed_post(saml_request, idp_keys, "LogoutRequest", |root| {
+        check_logout_request(root, expected)
+    })
 }
 
 fn check_logout_request(
