@@ -120,13 +120,13 @@ pub(crate) fn message_key(error: &ResponseError) -> &'static str {
 // Single logout
 
 use super::pages::{MessagePage, client, message_page};
-use super::saml::{Traced, failure, pending_cookie, random_token, service_provider, trace};
+use super::saml::{Traced, failure, new_relay_state, pending_cookie, service_provider, trace};
 use super::session;
 use crate::cookies::{self, CookieOptions, SameSite};
 use crate::tenant::TenantContext;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use sportello_spid::binding::{self, MessageKind, RedirectQuery};
+use sportello_spid::binding::{self, MessageKind, RedirectQuery, VerifiedRedirect};
 use sportello_spid::logout::{
     self, ExpectedLogoutRequest, ExpectedLogoutResponse, IncomingLogoutRequest,
     LogoutRequestBuilder, LogoutResponseBuilder, PendingLogout,
@@ -173,7 +173,7 @@ pub(crate) async fn logout(ctx: TenantContext, headers: HeaderMap) -> Result<Res
         tracing::error!(%error, "cannot build a LogoutRequest");
         WebError::Internal("cannot build a LogoutRequest")
     })?;
-    let relay_state = random_token()?;
+    let relay_state = new_relay_state()?;
     let location = request
         .redirect_url(&relay_state, &keys.signing)
         .map_err(|error| {
@@ -257,6 +257,18 @@ impl SloForm {
     }
 }
 
+/// A logout message as the binding delivered it.
+enum Received {
+    Post(String),
+    Redirect(RedirectQuery),
+}
+
+/// The same, once a redirect-bound message's signature has been checked.
+enum Verified {
+    Post(String),
+    Redirect(VerifiedRedirect),
+}
+
 /// A logout message as it arrived, with the IdP that signed it.
 enum Incoming {
     Request(IncomingLogoutRequest, Option<String>),
@@ -278,35 +290,34 @@ pub(crate) async fn single_logout(
             Some(code),
         ))
     };
-    // Which IdP sent it: the claimed issuer picks the keys, and only a signature by that
-    // IdP's metadata keys makes the message count.
-    let (idp, xml, incoming_post) = match (&raw, &form) {
-        (_, Some(form)) if form.saml_request.is_some() || form.saml_response.is_some() => {
-            let value = form
-                .saml_request
-                .as_deref()
-                .or(form.saml_response.as_deref())
-                .unwrap_or_default();
-            let Ok(xml) = binding::decode_post(value) else {
+    // How the message travelled, what it is, and the IdP it claims to come from: the claimed
+    // issuer picks the keys, and only a signature by that IdP's metadata keys makes it count.
+    let (received, kind, relay, xml) = match (form, &raw) {
+        (Some(form), _) => {
+            let (kind, value) = match (form.saml_request, form.saml_response) {
+                (Some(request), _) => (MessageKind::Request, request),
+                (None, Some(response)) => (MessageKind::Response, response),
+                (None, None) => return bad("slo-empty"),
+            };
+            let Ok(xml) = binding::decode_post(&value) else {
                 return bad("slo-encoding");
             };
-            let Ok(issuer) = binding::peek_issuer(&xml) else {
-                return bad("slo-issuer");
-            };
-            (issuer, xml, true)
+            (Received::Post(value), kind, form.relay_state, xml)
         }
-        (Some(raw), _) => {
+        (None, Some(raw)) => {
             let Ok(query) = RedirectQuery::parse(raw) else {
                 return bad("slo-query");
             };
-            let Ok(issuer) = query.claimed_issuer() else {
-                return bad("slo-issuer");
-            };
-            (issuer, query.unverified_xml().to_owned(), false)
+            let (kind, relay) = (query.kind(), query.relay_state().map(str::to_owned));
+            let xml = query.unverified_xml().to_owned();
+            (Received::Redirect(query), kind, relay, xml)
         }
-        _ => return bad("slo-empty"),
+        (None, None) => return bad("slo-empty"),
     };
-    let Some(idp) = ctx.state.0.spid.idp(&idp).cloned() else {
+    let Ok(issuer) = binding::peek_issuer(&xml) else {
+        return bad("slo-issuer");
+    };
+    let Some(idp) = ctx.state.0.spid.idp(&issuer).cloned() else {
         return Ok(failure(
             &ctx,
             StatusCode::FORBIDDEN,
@@ -316,76 +327,11 @@ pub(crate) async fn single_logout(
     };
     let (info, keys) = service_provider(&ctx.state, &ctx.tenant, idp.federation).await?;
     let idp_keys = idp.provider.signing_keys();
-    let secure = ctx.state.0.config.secure_cookies;
-    let browser = cookies::read(&headers, pending_cookie(secure)).and_then(BrowserToken::parse);
-    let scope = ctx.state.store().scoped(ctx.tenant.id);
-
-    // A LogoutResponse answers a pending request of this browser: take it first (one-shot).
-    let take = |relay: Option<String>| {
-        let browser = browser.clone();
-        let scope = scope.clone();
-        async move {
-            match (browser, relay) {
-                (Some(browser), Some(relay)) => {
-                    scope
-                        .take_pending(
-                            &browser,
-                            PendingKey::RelayState(&relay),
-                            PendingKind::Logout,
-                            jiff::Timestamp::now(),
-                        )
-                        .await
-                }
-                _ => Ok(None),
-            }
-        }
-    };
-    let incoming = if incoming_post {
-        let form = form.unwrap_or(SloForm {
-            saml_request: None,
-            saml_response: None,
-            relay_state: None,
-        });
-        if let Some(request) = form.saml_request {
-            match logout::parse_logout_request_post(
-                &request,
-                &idp_keys,
-                &ExpectedLogoutRequest::new(&idp.provider.entity_id, &info.slo_url),
-            ) {
-                Ok(parsed) => Incoming::Request(parsed, form.relay_state),
-                Err(error) => {
-                    tracing::warn!(%error, "LogoutRequest refused");
-                    return Ok(failure(
-                        &ctx,
-                        StatusCode::FORBIDDEN,
-                        "auth.error.invalid",
-                        Some("logout-request"),
-                    ));
-                }
-            }
-        } else {
-            let Some(pending) = take(form.relay_state.clone()).await? else {
-                return Ok(failure(
-                    &ctx,
-                    StatusCode::FORBIDDEN,
-                    "auth.error.expired",
-                    Some("no-pending-logout"),
-                ));
-            };
-            let pending = pending_logout(&pending, &idp);
-            let outcome = logout::parse_logout_response_post(
-                form.saml_response.as_deref().unwrap_or_default(),
-                &idp_keys,
-                &ExpectedLogoutResponse::new(&pending, &idp.provider.entity_id, &info.slo_url),
-            );
-            Incoming::Response(outcome.map(|_| ()), Some(pending.id))
-        }
-    } else {
-        let Some(raw) = raw else {
-            return bad("slo-empty");
-        };
-        let verified = match RedirectQuery::parse(&raw).and_then(|q| q.verify(&idp_keys)) {
-            Ok(verified) => verified,
+    // A redirect-bound message is signed over its query string: verified here, before reading.
+    // A POST-bound one carries an enveloped signature, verified as it is read below.
+    let received = match received {
+        Received::Redirect(query) => match query.verify(&idp_keys) {
+            Ok(verified) => Verified::Redirect(verified),
             Err(error) => {
                 tracing::warn!(%error, "logout message signature refused");
                 return Ok(failure(
@@ -395,13 +341,24 @@ pub(crate) async fn single_logout(
                     Some("logout-signature"),
                 ));
             }
-        };
-        let relay = verified.relay_state().map(str::to_owned);
-        match verified.kind() {
-            MessageKind::Request => match logout::parse_logout_request_redirect(
-                &verified,
-                &ExpectedLogoutRequest::new(&idp.provider.entity_id, &info.slo_url),
-            ) {
+        },
+        Received::Post(value) => Verified::Post(value),
+    };
+    let secure = ctx.state.0.config.secure_cookies;
+    let scope = ctx.state.store().scoped(ctx.tenant.id);
+
+    let incoming = match kind {
+        MessageKind::Request => {
+            let expected = ExpectedLogoutRequest::new(&idp.provider.entity_id, &info.slo_url);
+            let parsed = match &received {
+                Verified::Post(value) => {
+                    logout::parse_logout_request_post(value, &idp_keys, &expected)
+                }
+                Verified::Redirect(verified) => {
+                    logout::parse_logout_request_redirect(verified, &expected)
+                }
+            };
+            match parsed {
                 Ok(parsed) => Incoming::Request(parsed, relay),
                 Err(error) => {
                     tracing::warn!(%error, "LogoutRequest refused");
@@ -412,23 +369,45 @@ pub(crate) async fn single_logout(
                         Some("logout-request"),
                     ));
                 }
-            },
-            MessageKind::Response => {
-                let Some(pending) = take(relay).await? else {
-                    return Ok(failure(
-                        &ctx,
-                        StatusCode::FORBIDDEN,
-                        "auth.error.expired",
-                        Some("no-pending-logout"),
-                    ));
-                };
-                let pending = pending_logout(&pending, &idp);
-                let outcome = logout::parse_logout_response_redirect(
-                    &verified,
-                    &ExpectedLogoutResponse::new(&pending, &idp.provider.entity_id, &info.slo_url),
-                );
-                Incoming::Response(outcome.map(|_| ()), Some(pending.id))
             }
+        }
+        MessageKind::Response => {
+            // It answers a pending request of this browser: taken first (one-shot).
+            let browser =
+                cookies::read(&headers, pending_cookie(secure)).and_then(BrowserToken::parse);
+            let pending = match (browser, relay) {
+                (Some(browser), Some(relay)) => {
+                    scope
+                        .take_pending(
+                            &browser,
+                            PendingKey::RelayState(&relay),
+                            PendingKind::Logout,
+                            jiff::Timestamp::now(),
+                        )
+                        .await?
+                }
+                _ => None,
+            };
+            let Some(pending) = pending else {
+                return Ok(failure(
+                    &ctx,
+                    StatusCode::FORBIDDEN,
+                    "auth.error.expired",
+                    Some("no-pending-logout"),
+                ));
+            };
+            let pending = pending_logout(&pending, &idp);
+            let expected =
+                ExpectedLogoutResponse::new(&pending, &idp.provider.entity_id, &info.slo_url);
+            let outcome = match &received {
+                Verified::Post(value) => {
+                    logout::parse_logout_response_post(value, &idp_keys, &expected)
+                }
+                Verified::Redirect(verified) => {
+                    logout::parse_logout_response_redirect(verified, &expected)
+                }
+            };
+            Incoming::Response(outcome.map(|_| ()), Some(pending.id))
         }
     };
 

@@ -37,10 +37,10 @@ pub(crate) fn pending_cookie(secure: bool) -> &'static str {
     }
 }
 
-pub(crate) fn random_token() -> Result<String, WebError> {
-    let mut bytes = [0u8; 24];
-    getrandom::fill(&mut bytes).map_err(|_| WebError::Internal("no randomness available"))?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+/// An opaque RelayState (SPID wants it present and not a URL): the return path stays here.
+pub(crate) fn new_relay_state() -> Result<String, WebError> {
+    sportello_spid::binding::new_relay_state()
+        .map_err(|_| WebError::Internal("no randomness available"))
 }
 
 /// The platform's address, without which no entity ID can be formed.
@@ -202,7 +202,7 @@ pub(crate) async fn login(
             Some(token) => token,
             None => BrowserToken::generate()?,
         };
-    let relay_state = random_token()?;
+    let relay_state = new_relay_state()?;
     let outgoing = super::messages::authn_request(&idp, &info, &keys, level, &relay_state)?;
     let now = jiff::Timestamp::now();
     ctx.state
