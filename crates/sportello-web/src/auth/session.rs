@@ -58,19 +58,15 @@ pub(crate) async fn load(
     headers: &HeaderMap,
     tenant: TenantId,
 ) -> Result<Option<SessionUser>, sportello_store::StoreError> {
-    let secure = state.0.config.secure_cookies;
-    let Some(token) = cookies::read(headers, cookie_name(secure)).and_then(SessionToken::parse)
-    else {
+    let Some(token) = token(state, headers) else {
         return Ok(None);
     };
-    let Some(session) = state.store().session(&token).await? else {
-        return Ok(None);
-    };
-    // A session belongs to the comune it was opened for; another comune's pages ignore it.
-    if session.tenant_id != tenant {
-        return Ok(None);
-    }
+    // A session belongs to the comune it was opened for: the scoped lookup ignores another
+    // comune's.
     let scope = state.store().scoped(tenant);
+    let Some(session) = scope.session(&token).await? else {
+        return Ok(None);
+    };
     let Some(user) = scope.user(session.user_id).await? else {
         return Ok(None);
     };
