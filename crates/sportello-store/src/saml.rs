@@ -406,30 +406,31 @@ impl Store {
 
     /// Deletes pending requests that expired unanswered; returns how many.
     pub async fn purge_expired_pending(&self, now: Timestamp) -> Result<u64, StoreError> {
-        Ok(on_db!(&self.db, pool => {
-            sqlx::query("DELETE FROM saml_pending WHERE expires_at <= $1")
-                .bind(DbTime::from(now))
-                .execute(pool)
-                .await?
-                .rows_affected()
-        }))
+        self.delete_until("DELETE FROM saml_pending WHERE expires_at <= $1", now)
+            .await
     }
 
     /// Forgets assertion ids whose assertions can no longer be accepted; returns how many.
     pub async fn purge_expired_assertions(&self, now: Timestamp) -> Result<u64, StoreError> {
-        Ok(on_db!(&self.db, pool => {
-            sqlx::query("DELETE FROM saml_assertions WHERE expires_at <= $1")
-                .bind(DbTime::from(now))
-                .execute(pool)
-                .await?
-                .rows_affected()
-        }))
+        self.delete_until("DELETE FROM saml_assertions WHERE expires_at <= $1", now)
+            .await
     }
 
     /// Deletes traced messages past their retention; returns how many.
     pub async fn purge_saml_trace(&self, now: Timestamp) -> Result<u64, StoreError> {
+        self.delete_until("DELETE FROM saml_trace WHERE retain_until <= $1", now)
+            .await
+    }
+
+    /// Runs `delete` (a `DELETE` whose only parameter, `$1`, is the instant `now`); returns
+    /// the rows gone.
+    pub(crate) async fn delete_until(
+        &self,
+        delete: &'static str,
+        now: Timestamp,
+    ) -> Result<u64, StoreError> {
         Ok(on_db!(&self.db, pool => {
-            sqlx::query("DELETE FROM saml_trace WHERE retain_until <= $1")
+            sqlx::query(delete)
                 .bind(DbTime::from(now))
                 .execute(pool)
                 .await?

@@ -407,14 +407,10 @@ impl Store {
     /// Deletes the sessions that have ended or expired as of `now`; returns how many. Their
     /// start and end are in the audit log; expiry itself is not audited.
     pub async fn purge_expired_sessions(&self, now: Timestamp) -> Result<u64, StoreError> {
-        Ok(on_db!(&self.db, pool => {
-            sqlx::query(
-                "DELETE FROM sessions WHERE ended_at IS NOT NULL OR idle_expires_at <= $1 OR absolute_expires_at <= $1",
-            )
-            .bind(DbTime::from(now))
-            .execute(pool)
-            .await?
-            .rows_affected()
-        }))
+        self.delete_until(
+            "DELETE FROM sessions WHERE ended_at IS NOT NULL OR idle_expires_at <= $1 OR absolute_expires_at <= $1",
+            now,
+        )
+        .await
     }
 }
