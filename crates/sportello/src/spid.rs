@@ -2,8 +2,9 @@
 //! and the service provider keys (`sportello spid …`).
 
 use crate::commands::{load, open};
-use crate::config::SpidConfig;
+use crate::config::{AggregatorConfig, SpidConfig};
 use anyhow::{Context, bail};
+use sportello_domain::Tenant;
 use sportello_spid::metadata::{IdentityProvider, parse_idp_metadata};
 use sportello_spid::registry::{self, Registry};
 use sportello_store::{Actor, SpKeyOwner, SpKeyState, Store};
@@ -135,6 +136,18 @@ async fn download(url: &str) -> anyhow::Result<String> {
         .context("the download was interrupted")
 }
 
+fn aggregator(config: &AggregatorConfig) -> Aggregator {
+    Aggregator {
+        name: config.name.clone(),
+        vat_number: config.vat_number.clone(),
+        fiscal_code: config.fiscal_code.clone(),
+        ipa_code: config.ipa_code.clone(),
+        email: config.email.clone(),
+        phone: config.phone.clone(),
+        locality: config.locality.clone(),
+    }
+}
+
 /// Login settings from the configuration plus the `--idp-metadata` arguments.
 pub fn settings(config: &SpidConfig, extra_idps: &[String]) -> anyhow::Result<SpidSettings> {
     let mut identity_providers = official_idps(config.registry_file.as_deref())?;
@@ -150,15 +163,7 @@ pub fn settings(config: &SpidConfig, extra_idps: &[String]) -> anyhow::Result<Sp
         }
     }
     Ok(SpidSettings {
-        aggregator: config.aggregator.as_ref().map(|a| Aggregator {
-            name: a.name.clone(),
-            vat_number: a.vat_number.clone(),
-            fiscal_code: a.fiscal_code.clone(),
-            ipa_code: a.ipa_code.clone(),
-            email: a.email.clone(),
-            phone: a.phone.clone(),
-            locality: a.locality.clone(),
-        }),
+        aggregator: config.aggregator.as_ref().map(aggregator),
         identity_providers,
         session_idle: config.session_idle,
         session_absolute: config.session_absolute,
@@ -188,14 +193,15 @@ pub fn list_idps(file: Option<&Path>) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Whose keys a command acts on: the comune's, or the platform's when it is an aggregator.
+/// Whose keys a command acts on: the comune's (returned too), or the platform's when it is an
+/// aggregator.
 async fn owner(
     store: &Store,
     aggregated: bool,
     tenant: Option<String>,
-) -> anyhow::Result<SpKeyOwner> {
+) -> anyhow::Result<(SpKeyOwner, Option<Tenant>)> {
     match (aggregated, tenant) {
-        (true, None) => Ok(SpKeyOwner::Platform),
+        (true, None) => Ok((SpKeyOwner::Platform, None)),
         (true, Some(_)) => bail!(
             "this installation is a soggetto aggregatore: one key signs for every comune; omit --tenant"
         ),
@@ -205,7 +211,7 @@ async fn owner(
                 .tenant_by_slug(&slug)
                 .await?
                 .with_context(|| format!("no comune with slug {slug}"))?;
-            Ok(SpKeyOwner::Tenant(tenant.id))
+            Ok((SpKeyOwner::Tenant(tenant.id), Some(tenant)))
         }
     }
 }
@@ -217,7 +223,7 @@ fn operator() -> String {
 pub async fn keys_list(file: Option<&Path>, tenant: Option<String>) -> anyhow::Result<ExitCode> {
     let config = load(file)?;
     let store = open(&config).await?;
-    let owner = owner(&store, config.spid.aggregator.is_some(), tenant).await?;
+    let (owner, _) = owner(&store, config.spid.aggregator.is_some(), tenant).await?;
     let keys = store.sp_keys(owner).await?;
     if keys.is_empty() {
         println!("No key yet: one is generated at the first metadata request or login.");
@@ -244,30 +250,13 @@ pub async fn keys_list(file: Option<&Path>, tenant: Option<String>) -> anyhow::R
 pub async fn keys_rotate(file: Option<&Path>, tenant: Option<String>) -> anyhow::Result<ExitCode> {
     let config = load(file)?;
     let store = open(&config).await?;
-    let slug = tenant.clone();
-    let owner = owner(&store, config.spid.aggregator.is_some(), tenant).await?;
+    let (owner, tenant) = owner(&store, config.spid.aggregator.is_some(), tenant).await?;
     let Some(public_url) = config.public_url.clone() else {
         bail!("server.public_url is required: it is part of the certificate");
     };
-    let subject = match (&config.spid.aggregator, slug) {
-        (Some(a), _) => sportello_spid::keys::CertificateSubject {
-            organization: a.name.clone(),
-            common_name: a.name.clone(),
-            entity_id: public_url.trim_end_matches('/').to_owned(),
-            organization_identifier: match &a.ipa_code {
-                Some(ipa) => format!("PA:IT-{ipa}"),
-                None => format!("VAT{}", a.vat_number),
-            },
-            locality: a.locality.clone(),
-            country: "IT".into(),
-        },
-        (None, Some(slug)) => {
-            let tenant = store
-                .tenant_by_slug(&slug)
-                .await?
-                .with_context(|| format!("no comune with slug {slug}"))?;
-            sportello_web::auth::certificate_subject_for(&public_url, &tenant)
-        }
+    let subject = match (&config.spid.aggregator, tenant) {
+        (Some(a), _) => aggregator(a).certificate_subject(&public_url),
+        (None, Some(tenant)) => sportello_web::auth::certificate_subject_for(&public_url, &tenant),
         (None, None) => bail!("name the comune with --tenant"),
     };
     let (key, certificate) =
@@ -302,7 +291,7 @@ pub async fn keys_rotate(file: Option<&Path>, tenant: Option<String>) -> anyhow:
 pub async fn keys_promote(file: Option<&Path>, tenant: Option<String>) -> anyhow::Result<ExitCode> {
     let config = load(file)?;
     let store = open(&config).await?;
-    let owner = owner(&store, config.spid.aggregator.is_some(), tenant).await?;
+    let (owner, _) = owner(&store, config.spid.aggregator.is_some(), tenant).await?;
     match store
         .promote_next_key(owner, &Actor::cli(&operator()))
         .await?

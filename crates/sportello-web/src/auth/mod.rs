@@ -22,6 +22,7 @@ pub(crate) use saml::{acs, login, metadata, slo};
 pub use session::SessionUser;
 pub(crate) use session::load as current_user;
 
+use sportello_spid::keys::CertificateSubject;
 use sportello_spid::metadata::IdentityProvider;
 use std::time::Duration;
 
@@ -40,6 +41,25 @@ pub struct Aggregator {
     pub phone: Option<String>,
     /// Seat of the aggregator, for its certificate.
     pub locality: String,
+}
+
+impl Aggregator {
+    /// The subject of the one certificate that signs for every aggregated comune: the
+    /// aggregator's name, `PA:IT-` with its IPA code when it is a public body (what AgID's
+    /// public-aggregator checks want), its VAT number otherwise.
+    pub fn certificate_subject(&self, public_url: &str) -> CertificateSubject {
+        CertificateSubject {
+            organization: self.name.clone(),
+            common_name: self.name.clone(),
+            entity_id: public_url.trim_end_matches('/').to_owned(),
+            organization_identifier: match &self.ipa_code {
+                Some(ipa) => format!("PA:IT-{ipa}"),
+                None => format!("VAT{}", self.vat_number),
+            },
+            locality: self.locality.clone(),
+            country: "IT".to_owned(),
+        }
+    }
 }
 
 /// An identity provider this installation trusts, with how it is shown on the login page.

@@ -66,17 +66,7 @@ fn certificate_subject(
     tenant: &Tenant,
 ) -> CertificateSubject {
     match &settings.aggregator {
-        Some(aggregator) => CertificateSubject {
-            organization: aggregator.name.clone(),
-            common_name: aggregator.name.clone(),
-            entity_id: public_url.trim_end_matches('/').to_owned(),
-            organization_identifier: match &aggregator.ipa_code {
-                Some(ipa) => format!("PA:IT-{ipa}"),
-                None => format!("VAT{}", aggregator.vat_number),
-            },
-            locality: aggregator.locality.clone(),
-            country: "IT".to_owned(),
-        },
+        Some(aggregator) => aggregator.certificate_subject(public_url),
         None => certificate_subject_for(public_url, tenant),
     }
 }
