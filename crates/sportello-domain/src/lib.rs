@@ -6,17 +6,28 @@
 //! the edge of the system.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::todo)]
 
+pub mod calendar;
 pub mod codice_fiscale;
+pub mod fees;
+pub mod form;
 pub mod lang;
+pub mod local_rules;
 pub mod money;
+pub mod parking;
+pub mod plate;
+pub mod pratica;
+pub mod procedure;
+pub mod protocol;
 pub mod rating;
 pub mod role;
 pub mod service;
 pub mod slug;
+pub mod streets;
 pub mod tenant;
 pub mod tenant_file;
 pub mod text;
 pub mod user;
+pub mod ztl;
 
 pub use codice_fiscale::{CodiceFiscale, EnteCodiceFiscale};
 pub use lang::Lang;

@@ -193,6 +193,10 @@ pub struct Service {
     /// unless the comune says otherwise.
     #[serde(default)]
     pub login_level: LoginLevel,
+    /// How an online request is made and decided: form, attachments, fees, term. Present on
+    /// the services Sportello handles end to end.
+    #[serde(default)]
+    pub procedure: Option<crate::procedure::Procedure>,
 }
 
 /// The assurance level of a login a service requires: SPID levels 1–3.
@@ -231,6 +235,12 @@ impl TryFrom<u8> for LoginLevel {
 impl From<LoginLevel> for u8 {
     fn from(level: LoginLevel) -> u8 {
         level.number()
+    }
+}
+
+impl ServiceAccess {
+    pub fn is_online(&self) -> bool {
+        matches!(self, ServiceAccess::Online)
     }
 }
 

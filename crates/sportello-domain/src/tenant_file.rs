@@ -3,6 +3,7 @@
 //! validation then reports every remaining problem at once, each with the key that holds it,
 //! so a comune's IT staff can fix a file in one pass.
 
+use crate::local_rules::LocalRules;
 use crate::service::{Deadline, Service, ServiceAccess, ServiceCategory, ServiceStatus};
 use crate::tenant::{
     Address, Contacts, HostName, IpaCode, Links, Logo, LogoFormat, Office, PrivacyContacts,
@@ -43,6 +44,8 @@ pub struct TenantDefinition {
     pub profile: TenantProfile,
     pub offices: Vec<Office>,
     pub services: Vec<Service>,
+    /// The comune's local rules: streets, tariffs, parking and ZTL.
+    pub rules: LocalRules,
     /// File name of the stemma, relative to the comune file.
     pub logo_file: String,
 }
@@ -112,6 +115,14 @@ struct TenantFile {
     offices: Vec<Office>,
     #[serde(default)]
     services: Vec<ServiceFile>,
+    #[serde(default)]
+    streets: Vec<crate::streets::Street>,
+    #[serde(default)]
+    canone: Option<crate::fees::canone::CanoneRules>,
+    #[serde(default)]
+    parking: Option<crate::parking::ParkingRules>,
+    #[serde(default)]
+    ztl: Option<crate::ztl::ZtlRules>,
 }
 
 #[derive(Deserialize, Default, PartialEq, Eq)]
@@ -156,27 +167,29 @@ struct ServiceFile {
     featured: bool,
     #[serde(default)]
     login_level: crate::service::LoginLevel,
+    #[serde(default)]
+    procedure: Option<crate::procedure::Procedure>,
 }
 
 const SHORT_DESCRIPTION_MAX_CHARS: usize = 160;
 
-struct Issues(Vec<Issue>);
+pub(crate) struct Issues(pub(crate) Vec<Issue>);
 
 impl Issues {
-    fn push(&mut self, key: impl Into<String>, message: impl Into<String>) {
+    pub(crate) fn push(&mut self, key: impl Into<String>, message: impl Into<String>) {
         self.0.push(Issue {
             key: key.into(),
             message: message.into(),
         });
     }
 
-    fn require_text(&mut self, key: &str, value: &str) {
+    pub(crate) fn require_text(&mut self, key: &str, value: &str) {
         if value.trim().is_empty() {
             self.push(key, "must not be empty");
         }
     }
 
-    fn require_localized(&mut self, key: &str, text: &LocalizedText) {
+    pub(crate) fn require_localized(&mut self, key: &str, text: &LocalizedText) {
         self.require_text(&format!("{key}.it"), &text.it);
         if text.en.as_deref().is_some_and(|en| en.trim().is_empty()) {
             self.push(
@@ -186,7 +199,7 @@ impl Issues {
         }
     }
 
-    fn require_block(&mut self, key: &str, block: &LocalizedBlock) {
+    pub(crate) fn require_block(&mut self, key: &str, block: &LocalizedBlock) {
         if block.it.is_empty() {
             self.push(format!("{key}.it"), "needs at least one paragraph or item");
         }
@@ -269,6 +282,14 @@ impl TenantFile {
             }
         }
 
+        let rules = LocalRules {
+            streets: self.streets,
+            canone: self.canone,
+            parking: self.parking,
+            ztl: self.ztl,
+        };
+        rules.validate(&mut issues);
+
         let mut slugs = HashSet::new();
         let mut services = Vec::with_capacity(self.services.len());
         for (i, file) in self.services.into_iter().enumerate() {
@@ -338,6 +359,20 @@ impl TenantFile {
                     ServiceStatus::Active
                 }
             };
+            if let Some(procedure) = &file.procedure {
+                if !file.access.is_online() {
+                    issues.push(
+                        format!("{key}.procedure"),
+                        "is only allowed on services with access kind \"online\"",
+                    );
+                }
+                procedure.validate(
+                    &format!("{key}.procedure"),
+                    &office_ids,
+                    &rules,
+                    &mut issues,
+                );
+            }
             services.push(Service {
                 slug: file.slug,
                 category: file.category,
@@ -360,6 +395,7 @@ impl TenantFile {
                 legal_basis: file.legal_basis,
                 featured: file.featured,
                 login_level: file.login_level,
+                procedure: file.procedure,
             });
         }
 
@@ -385,6 +421,7 @@ impl TenantFile {
             },
             offices: self.offices,
             services,
+            rules,
             logo_file: self.logo,
         })
     }

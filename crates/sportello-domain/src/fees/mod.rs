@@ -1,0 +1,2 @@
+//! STUB — owned by the fees/streets helper.
+pub mod canone;
