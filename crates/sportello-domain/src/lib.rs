@@ -6,6 +6,7 @@
 //! the edge of the system.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::todo)]
 
+pub mod assessment;
 pub mod calendar;
 pub mod codice_fiscale;
 pub mod fees;

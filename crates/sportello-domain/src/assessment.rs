@@ -1,0 +1,1 @@
+//! IN PROGRESS — owned by the fees/rules helper.
