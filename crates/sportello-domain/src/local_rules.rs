@@ -23,6 +23,7 @@ pub struct LocalRules {
 impl LocalRules {
     pub(crate) fn validate(&self, issues: &mut Issues) {
         crate::streets::validate(&self.streets, "streets", issues);
+        crate::streets::validate_references(self, "streets", issues);
         if let Some(canone) = &self.canone {
             canone.validate("canone", issues);
         }

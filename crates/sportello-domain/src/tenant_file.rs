@@ -543,6 +543,141 @@ topics = [{ it = "Mobilità", en = "Mobility" }]
         );
     }
 
+    const GENERIC_PROCEDURE: &str = r#"
+[services.procedure]
+kind = "generic"
+term_days = 20
+silence = "inaction"
+fixed_fee = 2500
+documents = ["decision"]
+stamp_duty = { on_request = "always", on_permit = "never" }
+
+[[services.procedure.steps]]
+id = "richiesta"
+title = { it = "La richiesta", en = "Your request" }
+
+[[services.procedure.steps.fields]]
+id = "reason"
+kind = "textarea"
+label = { it = "Motivo", en = "Reason" }
+"#;
+
+    #[test]
+    fn a_procedure_is_read_and_checked_with_its_service() {
+        let with_procedure = format!("{MINIMAL}{GENERIC_PROCEDURE}");
+        let definition =
+            TenantDefinition::from_toml(&with_procedure).unwrap_or_else(|e| unreachable!("{e}"));
+        let procedure = definition.services[0].procedure.as_ref();
+        assert_eq!(
+            procedure.map(|p| (p.kind, p.term_days.get(), p.fixed_fee)),
+            Some((
+                crate::procedure::ProcedureKind::Generic,
+                20,
+                Some(crate::Cents::new(2500))
+            ))
+        );
+
+        let cases = [
+            (
+                with_procedure.replace(
+                    "term_days = 20",
+                    "term_days = 20\ndeciding_office = \"ragioneria\"",
+                ),
+                "services[0] (permesso-ztl).procedure.deciding_office",
+            ),
+            (
+                with_procedure.replace(
+                    "access = { kind = \"online\" }",
+                    "access = { kind = \"office\" }",
+                ),
+                "services[0] (permesso-ztl).procedure",
+            ),
+            (
+                with_procedure.replace("kind = \"generic\"", "kind = \"ztl-access\""),
+                "services[0] (permesso-ztl).procedure.fixed_fee",
+            ),
+            (
+                with_procedure.replace(
+                    "id = \"reason\"\nkind = \"textarea\"",
+                    "id = \"zone\"\nkind = \"choice\"\noptions_from = \"ztl.zones\"",
+                ),
+                "services[0] (permesso-ztl).procedure.steps[0] (richiesta).fields[0] (zone).options_from",
+            ),
+        ];
+        for (text, key) in cases {
+            let Err(TenantFileError::Invalid(issues)) = TenantDefinition::from_toml(&text) else {
+                unreachable!("accepted: {key}")
+            };
+            assert!(issues.iter().any(|i| i.key == key), "{key}: {issues:#?}");
+        }
+
+        let Err(TenantFileError::Syntax(message)) =
+            TenantDefinition::from_toml(&with_procedure.replace("silence = \"inaction\"", ""))
+        else {
+            unreachable!("a procedure without silence was accepted")
+        };
+        assert!(message.contains("silence"), "{message}");
+    }
+
+    /// The demo comuni are what a newcomer sees first: their files must load, and each online
+    /// service must carry a procedure of its kind that says what its sheet says.
+    #[test]
+    fn the_demo_comuni_have_a_procedure_for_each_online_service() {
+        use crate::form::Answers;
+        use crate::procedure::{ProcedureKind, STAMP_DUTY};
+        let files = [
+            (
+                "borgoverde",
+                include_str!("../../../tenants/demo/borgoverde.toml"),
+            ),
+            (
+                "valdoro",
+                include_str!("../../../tenants/demo/valdoro.toml"),
+            ),
+        ];
+        for (name, text) in files {
+            let definition =
+                TenantDefinition::from_toml(text).unwrap_or_else(|e| unreachable!("{name}: {e}"));
+            let procedure = |slug: &str| {
+                definition
+                    .services
+                    .iter()
+                    .find(|s| s.slug.as_str() == slug)
+                    .and_then(|s| s.procedure.clone())
+                    .unwrap_or_else(|| unreachable!("{name}: {slug} has no procedure"))
+            };
+            for (slug, kind) in [
+                (
+                    "occupazione-suolo-pubblico",
+                    ProcedureKind::PublicLandOccupation,
+                ),
+                ("permesso-sosta-residenti", ProcedureKind::ResidentParking),
+                ("contrassegno-disabili", ProcedureKind::DisabledBadge),
+                ("permesso-ztl", ProcedureKind::ZtlAccess),
+            ] {
+                assert_eq!(procedure(slug).kind, kind, "{name}: {slug}");
+            }
+
+            let badge = procedure("contrassegno-disabili");
+            let mut answers = Answers::new();
+            answers.set("badge_type", vec!["permanent".into()]);
+            assert_eq!(badge.stamp_duty_due(&answers).total(), crate::Cents::ZERO);
+            answers.set("badge_type", vec!["temporary".into()]);
+            let due = badge.stamp_duty_due(&answers);
+            assert_eq!((due.on_request, due.on_permit), (STAMP_DUTY, STAMP_DUTY));
+            let certificate = badge.attachment("medical_certificate");
+            assert!(certificate.is_some_and(|c| c.sensitive && c.retention_days.is_some()));
+
+            // Each online service is its own version.
+            let hashes: HashSet<String> = definition
+                .services
+                .iter()
+                .filter_map(|s| s.procedure.as_ref().map(|p| p.version_hash()))
+                .collect();
+            assert_eq!(hashes.len(), 4, "{name}");
+        }
+    }
+
     #[test]
     fn logos_are_recognised_by_content() {
         assert!(Logo::from_file("a.svg", b"<?xml version=\"1.0\"?><svg></svg>".to_vec()).is_ok());

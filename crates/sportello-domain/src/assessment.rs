@@ -1,1 +1,0 @@
-//! IN PROGRESS — owned by the fees/rules helper.
