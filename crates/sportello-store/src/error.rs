@@ -18,6 +18,13 @@ pub enum StoreError {
     Invalid(String),
     #[error("the operating system's random number generator failed")]
     Randomness,
+    /// The caller may not see or change this row: a sensitive attachment outside its deciding
+    /// office, a draft of someone else.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The blob store (file system or object storage) failed.
+    #[error("attachment storage: {0}")]
+    Blob(#[from] crate::attachments::BlobError),
 }
 
 impl StoreError {

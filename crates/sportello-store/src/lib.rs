@@ -13,18 +13,29 @@
 //! requests, the assertion replay cache, SPID's tracing log) and the service provider's keys.
 //! Every change there writes its audit entry in the same transaction, with an [`Actor`].
 //!
+//! Online requests: each service's procedure is versioned at every import of the comune file,
+//! drafts are saved step by step, the protocol register numbers each submission (see
+//! [`protocol`]), [`attachments`] keeps uploaded files (sensitive ones encrypted), and each
+//! pratica is a snapshot of the domain's state machine with its append-only history
+//! ([`StoredPratica`], [`TenantScope::submit_draft`], [`TenantScope::apply_transition`]).
+//!
 //! Errors: every function returns [`StoreError`]; callers at the HTTP edge map it to a page.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::todo)]
 
 #[macro_use]
 mod db;
+pub mod attachments;
 mod audit;
+mod drafts;
 mod error;
 mod migrate;
 pub mod outbox;
+mod pratiche;
+pub mod protocol;
 mod roles;
 mod saml;
 mod scope;
+mod service_versions;
 mod sessions;
 mod sp_keys;
 mod tenants;
@@ -37,13 +48,18 @@ mod users;
 
 pub use audit::{Actor, AuditEntry, AuditRecord, ClientInfo};
 pub use db::{Backend, ConnectOptions, Store, Tx};
+pub use drafts::{Applicant, Draft, DraftId};
 pub use error::StoreError;
 pub use migrate::MigrationStatus;
+pub use pratiche::{
+    AssigneeFilter, QueueFilter, StoredEvent, StoredPratica, Submission, Submitted,
+};
 pub use saml::{
     NewPending, Pending, PendingKey, PendingKind, Purged, SamlTrace, TraceDirection, TraceKind,
     TracedMessage,
 };
 pub use scope::{RatingSummary, TenantScope};
+pub use service_versions::{NewProcedureVersion, ProcedureVersion};
 pub use sessions::{ActiveSession, EndedSession, NewSession, SESSION_TOUCH_INTERVAL, SessionEnd};
 pub use sp_keys::{RETIRED_KEY_PUBLISHED_FOR, SpKey, SpKeyOwner, SpKeyState};
 pub use tenants::ImportOutcome;

@@ -18,6 +18,11 @@ const SQLITE: &[Source] = &[
         "identity",
         include_str!("../migrations/sqlite/0002_identity.sql"),
     ),
+    (
+        3,
+        "requests",
+        include_str!("../migrations/sqlite/0003_requests.sql"),
+    ),
 ];
 const POSTGRES: &[Source] = &[
     (
@@ -29,6 +34,11 @@ const POSTGRES: &[Source] = &[
         2,
         "identity",
         include_str!("../migrations/postgres/0002_identity.sql"),
+    ),
+    (
+        3,
+        "requests",
+        include_str!("../migrations/postgres/0003_requests.sql"),
     ),
 ];
 

@@ -1,6 +1,7 @@
 //! Tenants: finding a comune by slug or host, and importing a comune file.
 
 use crate::audit::AuditEntry;
+use crate::service_versions::NewProcedureVersion;
 use crate::{DbTime, Store, StoreError};
 use sportello_domain::tenant::Logo;
 use sportello_domain::tenant_file::TenantDefinition;
@@ -15,6 +16,8 @@ pub struct ImportOutcome {
     pub created: bool,
     pub offices: usize,
     pub services: usize,
+    /// Procedures that changed (or appeared) with this import, each with its new version.
+    pub new_procedure_versions: Vec<NewProcedureVersion>,
 }
 
 type TenantRow = (Uuid, String, Json<TenantProfile>);
@@ -63,7 +66,10 @@ impl Store {
     }
 
     /// Inserts or replaces a comune from its validated file, in one transaction: the tenant
-    /// keeps its id, its domains, offices and services become exactly those of the file.
+    /// keeps its id, its domains, offices and services become exactly those of the file. The
+    /// procedure of each online service is versioned: see [`TenantScope::current_procedure`].
+    ///
+    /// [`TenantScope::current_procedure`]: crate::TenantScope::current_procedure
     pub async fn import_tenant(
         &self,
         definition: &TenantDefinition,
@@ -73,7 +79,7 @@ impl Store {
         let now = DbTime::now();
         let profile = &definition.profile;
         let mut tx = self.begin().await?;
-        let outcome = on_tx!(&mut tx, conn => {
+        let mut outcome = on_tx!(&mut tx, conn => {
             let existing: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM tenants WHERE slug = $1")
                 .bind(definition.slug.as_str())
                 .fetch_optional(&mut *conn)
@@ -146,14 +152,32 @@ impl Store {
                 created,
                 offices: definition.offices.len(),
                 services: definition.services.len(),
+                new_procedure_versions: Vec::new(),
             }
         });
+        outcome.new_procedure_versions = tx
+            .record_procedure_versions(*outcome.tenant_id.as_uuid(), &definition.services, now)
+            .await?;
+        let versions: Vec<String> = outcome
+            .new_procedure_versions
+            .iter()
+            .map(|v| format!("{}@{}", v.slug, v.version))
+            .collect();
         AuditEntry {
             tenant: Some(outcome.tenant_id),
             actor: actor.to_owned(),
-            action: if outcome.created { "tenant.created" } else { "tenant.updated" }.to_owned(),
+            action: if outcome.created {
+                "tenant.created"
+            } else {
+                "tenant.updated"
+            }
+            .to_owned(),
             subject: definition.slug.to_string(),
-            details: serde_json::json!({ "offices": outcome.offices, "services": outcome.services }),
+            details: serde_json::json!({
+                "offices": outcome.offices,
+                "services": outcome.services,
+                "new_procedure_versions": versions,
+            }),
             source: None,
         }
         .record(&mut tx)
