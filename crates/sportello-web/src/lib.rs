@@ -10,14 +10,19 @@ mod assets;
 pub mod auth;
 mod cookies;
 mod csrf;
+pub mod documents;
 mod error;
 pub mod i18n;
 mod lang;
 mod metrics;
+mod office;
 mod ops;
 mod pages;
+mod public;
+mod requests;
 mod security;
 mod tenant;
+mod workflow;
 
 pub use error::WebError;
 pub use metrics::Metrics;
@@ -76,6 +81,8 @@ pub(crate) struct Shared {
     pub keys: auth::KeyRing,
     /// Extra routes mounted by the caller (the demo's stand-ins under `/_mock/`).
     pub extra_links: Vec<(String, String)>,
+    /// Set once at start-up: without it, requests cannot be filed.
+    pub documents: std::sync::OnceLock<documents::Documents>,
 }
 
 /// The state every handler receives.
@@ -112,7 +119,20 @@ impl AppState {
             spid,
             keys: auth::KeyRing::new(),
             extra_links: links,
+            documents: std::sync::OnceLock::new(),
         }))
+    }
+
+    /// With the attachment vault and the verification key of this installation.
+    pub fn with_documents(self, documents: documents::Documents) -> AppState {
+        // A second call keeps the first set: keys never change under a running server.
+        let _ = self.0.documents.set(documents);
+        self
+    }
+
+    /// The vault and keys, or `Unavailable` when the installation has none configured.
+    pub(crate) fn documents(&self) -> Result<&documents::Documents, WebError> {
+        self.0.documents.get().ok_or(WebError::Unavailable)
     }
 
     pub fn store(&self) -> &Store {
@@ -154,7 +174,10 @@ pub fn app(state: AppState, extra: Router) -> Router {
         .route("/api/v1/openapi.json", get(api::openapi))
         .route("/api/v1/comune", get(api::comune))
         .route("/api/v1/services", get(api::services))
-        .route("/api/v1/services/{service}", get(api::service));
+        .route("/api/v1/services/{service}", get(api::service))
+        .merge(requests::routes())
+        .merge(office::routes())
+        .merge(public::routes());
 
     let router = Router::new()
         .route("/", get(pages::root::show))

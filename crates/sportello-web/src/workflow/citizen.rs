@@ -1,0 +1,1 @@
+//! IN PROGRESS (phase 2).
