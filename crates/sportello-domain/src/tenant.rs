@@ -57,6 +57,12 @@ pub struct TenantProfile {
     pub contacts: Contacts,
     pub links: Links,
     pub privacy: PrivacyContacts,
+    /// The comune's holidays beyond the national ones (its patron saint), for deadlines.
+    #[serde(default)]
+    pub calendar: crate::calendar::Calendar,
+    /// Streets, tariffs, parking and ZTL rules that the procedures apply.
+    #[serde(default)]
+    pub rules: crate::local_rules::LocalRules,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

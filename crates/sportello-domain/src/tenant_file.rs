@@ -44,8 +44,6 @@ pub struct TenantDefinition {
     pub profile: TenantProfile,
     pub offices: Vec<Office>,
     pub services: Vec<Service>,
-    /// The comune's local rules: streets, tariffs, parking and ZTL.
-    pub rules: LocalRules,
     /// File name of the stemma, relative to the comune file.
     pub logo_file: String,
 }
@@ -115,6 +113,8 @@ struct TenantFile {
     offices: Vec<Office>,
     #[serde(default)]
     services: Vec<ServiceFile>,
+    #[serde(default)]
+    calendar: crate::calendar::Calendar,
     #[serde(default)]
     streets: Vec<crate::streets::Street>,
     #[serde(default)]
@@ -418,10 +418,11 @@ impl TenantFile {
                 contacts: self.contacts,
                 links: self.links,
                 privacy: self.privacy,
+                calendar: self.calendar,
+                rules,
             },
             offices: self.offices,
             services,
-            rules,
             logo_file: self.logo,
         })
     }
