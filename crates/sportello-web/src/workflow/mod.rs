@@ -4,4 +4,5 @@
 
 pub(crate) mod citizen;
 pub(crate) mod decisions;
+pub(crate) mod payments;
 pub(crate) mod submission;

@@ -4,10 +4,13 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
+use sportello_documents::VerificationKey;
 use sportello_domain::tenant::{HostName, Logo};
 use sportello_domain::tenant_file::TenantDefinition;
 use sportello_store::Store;
+use sportello_store::attachments::{AttachmentVault, FsBlobStore, StorageKey};
 use sportello_web::auth::SpidSettings;
+use sportello_web::documents::Documents;
 use sportello_web::{AppState, Metrics, WebConfig};
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -65,6 +68,18 @@ pub fn demo_definition(slug: &str) -> (TenantDefinition, Logo) {
     (definition, logo)
 }
 
+/// A vault in a fresh folder under the system's temporary directory, with random keys: each
+/// test application has its own files and keys.
+pub fn test_documents() -> Documents {
+    let dir = std::env::temp_dir().join(format!("sportello-test-{}", uuid::Uuid::now_v7()));
+    let key = StorageKey::from_base64(&StorageKey::random_base64().unwrap()).unwrap();
+    Documents {
+        vault: AttachmentVault::new(FsBlobStore::new(dir), key),
+        verification: VerificationKey::from_base64(&VerificationKey::generate_base64().unwrap())
+            .unwrap(),
+    }
+}
+
 impl TestApp {
     /// The demo comuni; `borgoverde` also answers on `servizi.borgoverde.example`. Served over
     /// plain HTTP, as in the demo.
@@ -104,7 +119,8 @@ impl TestApp {
                 .await
                 .unwrap();
         }
-        let state = AppState::with_spid(store.clone(), config, metrics(), Vec::new(), spid);
+        let state = AppState::with_spid(store.clone(), config, metrics(), Vec::new(), spid)
+            .with_documents(test_documents());
         TestApp {
             router: sportello_web::app(state, Router::new()),
             store,
