@@ -67,13 +67,15 @@ pub async fn serve(file: Option<&Path>, idp_metadata: &[String]) -> anyhow::Resu
         tracing::info!(applied = ?status.pending, "database migrated");
     }
     let metrics = Metrics::install().context("cannot install the metrics recorder")?;
+    let documents = crate::storage::documents(&config.storage, config.database_url.expose())?;
     let state = AppState::with_spid(
         store.clone(),
         web_config(&config),
         metrics,
         Vec::new(),
         spid,
-    );
+    )
+    .with_documents(documents);
     let app = sportello_web::app(state, axum::Router::new());
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await

@@ -69,6 +69,18 @@ pub struct Config {
     pub outbox_lease: Duration,
     pub outbox_poll: Duration,
     pub spid: SpidConfig,
+    pub storage: StorageConfig,
+}
+
+/// The `[storage]` section: where attachments go, and the two keys of the installation.
+#[derive(Debug, Clone, Default)]
+pub struct StorageConfig {
+    /// Folder of attachment files (default: `attachments` next to a SQLite database).
+    pub attachments_dir: Option<std::path::PathBuf>,
+    /// Base64 of 32 bytes: seals sensitive attachments (AES-256-GCM).
+    pub key: Option<Secret>,
+    /// Base64 of 32 bytes: signs the verification codes printed on permits.
+    pub verification_key: Option<Secret>,
 }
 
 /// The `[spid]` section: how citizens log in.
@@ -174,6 +186,18 @@ const KEYS: &[(&str, &str)] = &[
         "pause between polls when idle (default 1000)",
     ),
     (
+        "storage.attachments_dir",
+        "folder of uploaded attachments (default: \"attachments\" beside a SQLite database)",
+    ),
+    (
+        "storage.key",
+        "base64 of 32 random bytes sealing sensitive attachments, e.g. `head -c32 /dev/urandom | base64` (secret)",
+    ),
+    (
+        "storage.verification_key",
+        "base64 of 32 random bytes signing permits' verification codes (secret)",
+    ),
+    (
         "spid.idp_metadata",
         "extra identity providers' metadata files, e.g. a test IdP (also --idp-metadata)",
     ),
@@ -232,7 +256,7 @@ const KEYS: &[(&str, &str)] = &[
 ];
 
 /// Keys whose values are secrets: they may come from a file named by `<KEY>_FILE`.
-const SECRET_KEYS: &[&str] = &["database.url"];
+const SECRET_KEYS: &[&str] = &["database.url", "storage.key", "storage.verification_key"];
 
 #[derive(Debug, Clone)]
 struct Entry {
@@ -322,7 +346,10 @@ impl Sources {
                     problems.push(Problem {
                         key,
                         origin: name,
-                        message: "only secrets can be read from a file (database.url)".into(),
+                        message: format!(
+                            "only secrets can be read from a file ({})",
+                            SECRET_KEYS.join(", ")
+                        ),
                     });
                     continue;
                 }
@@ -461,6 +488,7 @@ impl Sources {
         );
 
         let spid = spid_config(&mut r);
+        let storage = storage_config(&mut r);
 
         if !self.problems.is_empty() {
             return Err(self.problems);
@@ -483,7 +511,26 @@ impl Sources {
             outbox_lease,
             outbox_poll,
             spid,
+            storage,
         })
+    }
+}
+
+fn storage_config(r: &mut Reader<'_>) -> StorageConfig {
+    let attachments_dir = r.string("storage.attachments_dir").map(Into::into);
+    let mut key = |name: &str| {
+        let value = r.string(name)?;
+        let valid = sportello_store::attachments::StorageKey::from_base64(&value).is_ok();
+        if !valid {
+            r.problem(name, "must be the base64 of 32 random bytes");
+            return None;
+        }
+        Some(Secret::new(value))
+    };
+    StorageConfig {
+        attachments_dir,
+        key: key("storage.key"),
+        verification_key: key("storage.verification_key"),
     }
 }
 

@@ -207,7 +207,8 @@ pub async fn run(file: Option<&Path>, options: DemoOptions) -> anyhow::Result<Ex
         public_url: Some(public_url),
         ..WebConfig::default()
     };
-    let state = AppState::with_spid(store.clone(), web, metrics, MockServices::links(), spid);
+    let state = AppState::with_spid(store.clone(), web, metrics, MockServices::links(), spid)
+        .with_documents(crate::storage::demo_documents(data)?);
     let _ = directory.set(state.clone());
     let app = sportello_web::app(state, mocks.router().merge(idp.router()));
 

@@ -8,6 +8,7 @@ mod demo;
 mod logging;
 mod server;
 mod spid;
+mod storage;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;

@@ -330,6 +330,33 @@ fn serve_refuses_a_database_with_pending_migrations() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("run `sportello migrate` first"));
 }
 
+/// 32 bytes of base64: a key for settings that need one.
+const TEST_KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
+#[test]
+fn serve_refuses_to_start_without_the_storage_keys() {
+    let dir = temp_dir("keys");
+    let url = format!("sqlite://{}", dir.join("keys.db").display());
+    assert!(
+        sportello()
+            .arg("migrate")
+            .env("DATABASE_URL", &url)
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+    let output = sportello()
+        .arg("serve")
+        .env("DATABASE_URL", &url)
+        .env("SPORTELLO_SERVER__LISTEN", "127.0.0.1:0")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("SPORTELLO_STORAGE__KEY"), "{stderr}");
+}
+
 #[test]
 fn every_command_has_help() {
     for args in [
@@ -369,6 +396,8 @@ fn serve_writes_json_logs_with_request_ids_and_no_query_strings() {
         .env("DATABASE_URL", &url)
         .env("SPORTELLO_SERVER__LISTEN", format!("127.0.0.1:{port}"))
         .env("SPORTELLO_LOG__FORMAT", "json")
+        .env("SPORTELLO_STORAGE__KEY", TEST_KEY)
+        .env("SPORTELLO_STORAGE__VERIFICATION_KEY", TEST_KEY)
         .stderr(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()
