@@ -118,8 +118,20 @@ pub(crate) async fn protect(
             .get(HEADER)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
+        // A file upload without scripts cannot set a header, and its multipart body is not
+        // read here (it may be megabytes): its form names the token in the query instead.
+        // Request logs never include query strings.
+        let is_multipart = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("multipart/form-data"));
         let presented = match from_header {
             Some(token) => Some(token),
+            None if is_multipart => request
+                .uri()
+                .query()
+                .and_then(|q| token_in_form(q.as_bytes())),
             None => {
                 let (parts, body) = request.into_parts();
                 let bytes = match axum::body::to_bytes(body, state.0.config.body_limit).await {

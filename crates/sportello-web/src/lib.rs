@@ -148,10 +148,6 @@ pub fn app(state: AppState, extra: Router) -> Router {
         .route("/servizi", get(pages::catalogue::show))
         .route("/servizi/", get(pages::catalogue::show))
         .route("/servizi/{service}", get(pages::service_sheet::show))
-        .route(
-            "/servizi/{service}/richiesta",
-            get(pages::service_sheet::request),
-        )
         .route("/area-personale/", get(auth::personal_area))
         .route(
             "/area-personale/profilo",

@@ -209,6 +209,18 @@ struct PersonalAreaPage {
     layout: Layout,
     welcome: String,
     session_note: String,
+    drafts: Vec<(String, crate::requests::journey::DraftRow)>,
+    requests: Vec<RequestRow>,
+}
+
+/// A request in the personal area (C.SE.1.9–1.10).
+struct RequestRow {
+    href: String,
+    service: String,
+    protocol: String,
+    submitted: String,
+    state: String,
+    answer_by: String,
 }
 
 /// `GET /{tenant}/area-personale/`.
@@ -227,7 +239,41 @@ pub(crate) async fn personal_area(ctx: TenantContext) -> Result<Response, WebErr
             || user.session.idp_entity_id.clone(),
             |idp| idp.name.clone(),
         );
+    let scope = ctx.state.store().scoped(ctx.tenant.id);
+    let services = scope.services().await?;
+    let title_of = |slug: &str| {
+        services
+            .iter()
+            .find(|s| s.slug.as_str() == slug)
+            .map_or_else(|| slug.to_owned(), |s| s.title.get(ctx.lang).to_owned())
+    };
+    let drafts = scope
+        .drafts_of(user.user.id)
+        .await?
+        .iter()
+        .map(|d| {
+            (
+                title_of(d.service_slug.as_str()),
+                crate::requests::journey::draft_row(&ctx, d),
+            )
+        })
+        .collect();
+    let mut pratiche = scope.pratiche_of(user.fiscal_code()).await?;
+    pratiche.sort_by_key(|p| std::cmp::Reverse(p.pratica.submitted_at()));
+    let requests = pratiche
+        .iter()
+        .map(|p| RequestRow {
+            href: format!("{}/area-personale/pratiche/{}", ctx.base, p.id),
+            service: title_of(p.service_slug.as_str()),
+            protocol: p.protocol.to_string(),
+            submitted: crate::requests::journey::local_time(p.pratica.submitted_at()),
+            state: p.state().label(ctx.lang).to_owned(),
+            answer_by: crate::requests::pratiche::term_text(p, &ctx.tenant, ctx.lang),
+        })
+        .collect();
     let page = PersonalAreaPage {
+        drafts,
+        requests,
         welcome: t.format("personal_area.welcome", &[("name", &user.display_name())]),
         session_note: t.format(
             "personal_area.session_level",

@@ -28,6 +28,8 @@ pub(crate) struct Crumb {
 
 /// The model's rating widget, shown at the bottom of content pages.
 pub(crate) struct RatingWidget {
+    /// Translation key of the question: the page's clarity, or the service's ease of use.
+    pub question_key: &'static str,
     pub page: String,
     pub thanks: bool,
     pub stars: Vec<StarOption>,
@@ -75,6 +77,7 @@ impl RatingWidget {
                 .collect()
         };
         RatingWidget {
+            question_key: "rating.question",
             page,
             thanks,
             // Highest first: the stars are laid out right to left so CSS can fill them.

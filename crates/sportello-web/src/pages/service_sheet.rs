@@ -163,12 +163,7 @@ pub(crate) async fn request(
     let needed = SpidLevel::from_number(service.login_level.number()).unwrap_or(SpidLevel::L2);
     match &ctx.user {
         Some(user) if user.session.level >= needed.number() => {
-            let page = RequestReadyPage {
-                layout,
-                service,
-                office,
-            };
-            Ok(render(&page)?.into_response())
+            crate::requests::journey::start_page(&ctx, user, service).await
         }
         signed_in => sign_in_required(
             &ctx,
@@ -180,12 +175,4 @@ pub(crate) async fn request(
             office,
         ),
     }
-}
-
-#[derive(Template)]
-#[template(path = "request_ready.html")]
-struct RequestReadyPage {
-    layout: Layout,
-    service: Service,
-    office: Option<Office>,
 }

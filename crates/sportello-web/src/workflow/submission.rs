@@ -1,1 +1,146 @@
-//! IN PROGRESS (phase 2).
+//! Filing a request: a draft, checked once more in full, becomes a pratica with its protocol
+//! number in one transaction, together with the payment request for the stamp duty on the
+//! application (L. 241/1990 art. 18-bis: the receipt is immediate, so everything it states is
+//! decided here).
+
+use super::payments::{self, LineKind, PaymentLine, PaymentRequest, Purpose};
+use sportello_domain::assessment::{self, Assessment};
+use sportello_domain::calendar::{self, Calendar};
+use sportello_domain::form::{FieldError, ValidationContext};
+use sportello_domain::pratica::Pratica;
+use sportello_domain::procedure::Procedure;
+use sportello_domain::{Service, Tenant, UserId};
+use sportello_store::attachments::Attachment;
+use sportello_store::{
+    Actor, Draft, DraftId, Store, StoreError, Submission, Submitted, TenantScope,
+};
+
+/// Why a draft cannot be filed.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum SubmitError {
+    #[error("no such draft")]
+    NotFound,
+    /// Answers or attachments need fixing: each problem next to its field.
+    #[error("{} answer(s) to fix", .0.len())]
+    Invalid(Vec<FieldError>),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A draft with the procedure version it follows.
+pub(crate) struct OpenDraft {
+    pub draft: Draft,
+    pub procedure: Procedure,
+}
+
+/// The owner's draft and its procedure, or `None` when it is not theirs or does not exist.
+pub(crate) async fn open_draft(
+    scope: &TenantScope<'_>,
+    id: DraftId,
+    owner: UserId,
+) -> Result<Option<OpenDraft>, StoreError> {
+    let Some(draft) = scope.draft(id, owner).await? else {
+        return Ok(None);
+    };
+    let Some(version) = scope
+        .procedure_version(draft.service_slug.as_str(), draft.service_version)
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(OpenDraft {
+        draft,
+        procedure: version.procedure,
+    }))
+}
+
+/// Everything that is wrong with a draft before filing it: the form, the attachments and
+/// the rules of its kind. An empty list means it can be filed.
+pub(crate) fn check(
+    open: &OpenDraft,
+    attachments: &[Attachment],
+    tenant: &Tenant,
+    today: jiff::civil::Date,
+) -> Result<Assessment, Vec<FieldError>> {
+    let rules = &tenant.profile.rules;
+    let procedure = &open.procedure;
+    let answers = procedure.form.normalise(&open.draft.answers);
+    let context = ValidationContext { today, rules };
+    let mut errors = procedure.form.validate_all(&answers, &context);
+    errors.extend(procedure.validate_attachments(&answers, |spec| {
+        attachments.iter().filter(|a| a.spec_id == spec).count()
+    }));
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    assessment::assess(procedure.kind, &answers, rules, today)
+}
+
+/// Files the draft. A second call for the same draft (a double click) finds it gone and
+/// answers `NotFound`: the store locks the draft for the first.
+pub(crate) async fn submit(
+    store: &Store,
+    tenant: &Tenant,
+    service: &Service,
+    draft: DraftId,
+    owner: UserId,
+    actor: &Actor,
+) -> Result<Submitted, SubmitError> {
+    let scope = &store.scoped(tenant.id);
+    let open = open_draft(scope, draft, owner)
+        .await?
+        .ok_or(SubmitError::NotFound)?;
+    let attachments = scope.draft_attachments(draft, owner).await?;
+    let calendar: &Calendar = &tenant.profile.calendar;
+    let today = calendar::local_date(jiff::Timestamp::now());
+    let assessment = check(&open, &attachments, tenant, today).map_err(SubmitError::Invalid)?;
+    let procedure = &open.procedure;
+    let answers = procedure.form.normalise(&open.draft.answers);
+    // What the receipt states is frozen with the pratica: the normalised answers are saved
+    // back first, so the pratica holds exactly what was checked.
+    scope
+        .save_draft(draft, owner, &answers, open.draft.step.as_deref())
+        .await?;
+    let term = procedure.term_for(&answers);
+    let silence = procedure.silence;
+    let stamp = procedure.stamp_duty_due(&answers);
+    let submission = Submission {
+        subject: format!("Richiesta: {}", service.title.it),
+        office: procedure.deciding_office(&service.office).to_string(),
+        assessment: serde_json::to_value(&assessment).ok(),
+    };
+    let mut tx = store.begin().await?;
+    let submitted = scope
+        .submit_draft(
+            &mut tx,
+            draft,
+            owner,
+            &submission,
+            calendar,
+            actor,
+            |_, at| Pratica::submit(term, silence, at, calendar),
+        )
+        .await?;
+    if stamp.on_request > sportello_domain::Cents::ZERO {
+        let applicant = &submitted.pratica.applicant;
+        let request = PaymentRequest {
+            pratica: submitted.pratica.id,
+            protocol: submitted.pratica.protocol.to_string(),
+            purpose: Purpose::Submission,
+            debtor_fiscal_code: applicant.fiscal_code.clone(),
+            debtor_name: format!("{} {}", applicant.given_name, applicant.family_name),
+            reason: format!(
+                "Imposta di bollo sulla richiesta prot. {}",
+                submitted.pratica.protocol
+            ),
+            lines: vec![PaymentLine {
+                kind: LineKind::StampDuty,
+                description: "Imposta di bollo sull'istanza (DPR 642/1972)".to_owned(),
+                amount: stamp.on_request,
+            }],
+        };
+        payments::request_payment(&mut tx, scope.tenant_id(), &request).await?;
+    }
+    tx.commit().await?;
+    Ok(submitted)
+}
