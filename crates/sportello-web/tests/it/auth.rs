@@ -89,8 +89,8 @@ fn trusted(federation: Federation, entity_id: &str, name: &str) -> TrustedIdp {
 // The application under test
 
 /// The demo comuni with the test IdP trusted, on `http://localhost/{comune}/`.
-pub struct AuthApp {
-    app: TestApp,
+pub(crate) struct AuthApp {
+    pub(crate) app: TestApp,
     secure: bool,
 }
 
@@ -236,7 +236,7 @@ impl AuthApp {
         }
     }
 
-    fn browser(&self) -> Browser<'_> {
+    pub(crate) fn browser(&self) -> Browser<'_> {
         Browser {
             app: &self.app,
             host: "localhost".into(),
@@ -276,7 +276,7 @@ impl AuthApp {
 // ---------------------------------------------------------------------------------------------
 // A browser: a cookie jar in front of the router
 
-struct Browser<'a> {
+pub(crate) struct Browser<'a> {
     app: &'a TestApp,
     host: String,
     jar: BTreeMap<String, String>,
@@ -313,7 +313,11 @@ impl Browser<'_> {
         }
     }
 
-    async fn send(&mut self, request: axum::http::request::Builder, body: Body) -> TestResponse {
+    pub(crate) async fn send(
+        &mut self,
+        request: axum::http::request::Builder,
+        body: Body,
+    ) -> TestResponse {
         let mut request = request.header(header::HOST, &self.host);
         if let Some(cookies) = self.cookie_header() {
             request = request.header(header::COOKIE, cookies);
@@ -323,11 +327,11 @@ impl Browser<'_> {
         response
     }
 
-    async fn get(&mut self, path: &str) -> TestResponse {
+    pub(crate) async fn get(&mut self, path: &str) -> TestResponse {
         self.send(Request::get(path), Body::empty()).await
     }
 
-    async fn post(&mut self, path: &str, body: &str) -> TestResponse {
+    pub(crate) async fn post(&mut self, path: &str, body: &str) -> TestResponse {
         self.send(
             Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded"),
             Body::from(body.to_owned()),
@@ -336,7 +340,7 @@ impl Browser<'_> {
     }
 
     /// The anti-forgery token, after a first visit if needed.
-    async fn csrf(&mut self) -> String {
+    pub(crate) async fn csrf(&mut self) -> String {
         let name = if self.secure { "__Host-csrf" } else { "csrf" };
         if !self.jar.contains_key(name) {
             self.get("/borgoverde/").await;
@@ -496,7 +500,42 @@ async fn post_answer(
 }
 
 /// A complete login of Mario Rossi at `tenant`; returns the IdP's answer.
-async fn sign_in(app: &AuthApp, browser: &mut Browser<'_>, tenant: &str) -> ResponseBuilder {
+/// A complete SpidL3 login (enough for every service) of anyone at `tenant`.
+pub(crate) async fn sign_in_as(
+    app: &AuthApp,
+    browser: &mut Browser<'_>,
+    tenant: &str,
+    fiscal_code: &str,
+    given_name: &str,
+    family_name: &str,
+) {
+    let started = start_login(app, browser, tenant, "&level=3").await;
+    let answer = ResponseBuilder::for_request(
+        started.idp,
+        &started.request,
+        &started.acs_url,
+        jiff::Timestamp::now(),
+    )
+    .unwrap()
+    .attribute("fiscalNumber", format!("TINIT-{fiscal_code}"))
+    .attribute("name", given_name)
+    .attribute("familyName", family_name)
+    .attribute("email", "persona@example.it");
+    let response = post_answer(
+        browser,
+        &format!("/{tenant}"),
+        &signed(&answer),
+        &started.relay_state,
+    )
+    .await;
+    assert_eq!(response.status, StatusCode::SEE_OTHER, "{}", response.body);
+}
+
+pub(crate) async fn sign_in(
+    app: &AuthApp,
+    browser: &mut Browser<'_>,
+    tenant: &str,
+) -> ResponseBuilder {
     let started = start_login(app, browser, tenant, "").await;
     let answer = answer(&started);
     let response = post_answer(
@@ -1329,7 +1368,7 @@ async fn a_service_needing_level_3_asks_an_l2_citizen_to_sign_in_again(app: Auth
         .get("/borgoverde/servizi/permesso-sosta-residenti/richiesta")
         .await;
     assert!(
-        text(&ready.body).contains("Hai effettuato l'accesso"),
+        text(&ready.body).contains("Inizia una nuova richiesta"),
         "{}",
         ready.body
     );
@@ -1350,7 +1389,7 @@ async fn a_service_needing_level_3_asks_an_l2_citizen_to_sign_in_again(app: Auth
         .get("/borgoverde/servizi/permesso-ztl/richiesta")
         .await;
     let page = text(&page.body);
-    assert!(page.contains("Hai effettuato l'accesso"), "{page}");
+    assert!(page.contains("Inizia una nuova richiesta"), "{page}");
     assert!(!page.contains("Per questo servizio serve un accesso di livello 3"));
 }
 

@@ -3,6 +3,7 @@
 mod api;
 mod auth;
 mod pages;
+mod requests;
 mod security;
 mod support;
 mod tenancy;
