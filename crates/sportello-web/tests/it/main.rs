@@ -2,6 +2,7 @@
 
 mod api;
 mod auth;
+mod office;
 mod pages;
 mod requests;
 mod security;

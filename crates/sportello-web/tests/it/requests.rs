@@ -10,16 +10,16 @@ use axum::http::{Request, StatusCode, header};
 use sportello_domain::calendar::{Calendar, local_date};
 use sportello_domain::form::format_date;
 
-const TENANT: &str = "borgoverde";
+pub(crate) const TENANT: &str = "borgoverde";
 /// Mario Rossi, the citizen of these tests.
-const CF: &str = "RSSMRA80A01H501U";
+pub(crate) const CF: &str = "RSSMRA80A01H501U";
 
 /// A tiny but real PDF: its magic number is what the upload checks.
-const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
+pub(crate) const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
 /// A PNG signature with an empty image.
-const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x02\0\0\0";
+pub(crate) const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x02\0\0\0";
 
-fn location(response: &TestResponse) -> String {
+pub(crate) fn location(response: &TestResponse) -> String {
     assert!(
         response.status.is_redirection(),
         "expected a redirect, got {}: {}",
@@ -29,11 +29,11 @@ fn location(response: &TestResponse) -> String {
     response.header("location").to_owned()
 }
 
-fn enc(value: &str) -> String {
+pub(crate) fn enc(value: &str) -> String {
     form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }
 
-fn day(offset: i64) -> String {
+pub(crate) fn day(offset: i64) -> String {
     let today = local_date(jiff::Timestamp::now());
     today
         .checked_add(jiff::Span::new().days(offset))
@@ -42,7 +42,7 @@ fn day(offset: i64) -> String {
 }
 
 /// Starts a request of `service` and returns the address of its draft.
-async fn start(browser: &mut Browser<'_>, service: &str) -> String {
+pub(crate) async fn start(browser: &mut Browser<'_>, service: &str) -> String {
     let page = browser
         .get(&format!("/{TENANT}/servizi/{service}/richiesta"))
         .await;
@@ -63,7 +63,7 @@ async fn start(browser: &mut Browser<'_>, service: &str) -> String {
 }
 
 /// Posts one step (pairs of name and value) and returns where the form goes next.
-async fn step(
+pub(crate) async fn step(
     browser: &mut Browser<'_>,
     draft: &str,
     id: &str,
@@ -78,7 +78,7 @@ async fn step(
     location(&response)
 }
 
-async fn upload(
+pub(crate) async fn upload(
     browser: &mut Browser<'_>,
     draft: &str,
     spec: &str,
@@ -108,7 +108,7 @@ async fn upload(
 }
 
 /// Confirms the summary; returns the pratica page.
-async fn submit(browser: &mut Browser<'_>, draft: &str) -> String {
+pub(crate) async fn submit(browser: &mut Browser<'_>, draft: &str) -> String {
     let summary = browser.get(&format!("{draft}/riepilogo")).await;
     assert_eq!(summary.status, StatusCode::OK, "{}", summary.body);
     assert!(
@@ -131,7 +131,7 @@ async fn submit(browser: &mut Browser<'_>, draft: &str) -> String {
 }
 
 /// The receipt says what art. 18-bis requires; its PDF is a PDF.
-async fn check_receipt(browser: &mut Browser<'_>, pratica: &str) -> String {
+pub(crate) async fn check_receipt(browser: &mut Browser<'_>, pratica: &str) -> String {
     let page = browser.get(pratica).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     for text in [

@@ -1,0 +1,406 @@
+//! The back office through the router: a citizen files a request, a clerk of the deciding
+//! office works it to a permit, whose PDF and public verification page follow; clerks of
+//! other offices and citizens are kept out.
+
+use crate::app_tests;
+use crate::auth::{AuthApp, Browser, sign_in_as};
+use crate::requests::{CF, PDF, PNG, TENANT, day, location, start, step, submit, upload};
+use crate::support::TestResponse;
+use axum::http::StatusCode;
+use sportello_domain::{CodiceFiscale, Role};
+use sportello_store::Actor;
+
+/// Giulia Bianchi, of the local police (who decides ZTL permits and disabled badges).
+const CLERK: &str = "BNCGLI78D45A794Q";
+/// Paolo Gallo, of the SUAP.
+const OTHER_CLERK: &str = "GLLPLA75E20H501Z";
+
+async fn grant(app: &AuthApp, cf: &str, office: &str) {
+    let tenant = app.app.tenant(TENANT).await;
+    app.app
+        .store
+        .scoped(tenant.id)
+        .grant_role(
+            &CodiceFiscale::parse(cf).unwrap(),
+            &Role::Clerk {
+                office: office.into(),
+            },
+            &Actor::cli("test"),
+        )
+        .await
+        .unwrap();
+}
+
+/// Mario files a one-day ZTL permit; returns the id of the pratica.
+async fn file_ztl(browser: &mut Browser<'_>) -> String {
+    let draft = start(browser, "permesso-ztl").await;
+    step(browser, &draft, "categoria", &[("category", "giornaliero")]).await;
+    step(
+        browser,
+        &draft,
+        "veicoli-e-zone",
+        &[("plates", "AB123CD"), ("zones", "centro-storico")],
+    )
+    .await;
+    step(
+        browser,
+        &draft,
+        "periodo",
+        &[
+            ("start_date", &day(1)),
+            ("reason", "Accompagno un familiare a una visita"),
+        ],
+    )
+    .await;
+    step(
+        browser,
+        &draft,
+        "dichiarazioni",
+        &[("truthful", "si"), ("conditions", "si"), ("privacy", "si")],
+    )
+    .await;
+    let pratica = submit(browser, &draft).await;
+    pratica
+        .split("/pratiche/")
+        .nth(1)
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+fn version(page: &TestResponse) -> String {
+    let at = page
+        .body
+        .find("name=\"version\" value=\"")
+        .expect("a version");
+    let rest = &page.body[at + 22..];
+    rest[..rest.find('"').unwrap()].to_owned()
+}
+
+async fn act(browser: &mut Browser<'_>, id: &str, action: &str, text: &str) -> TestResponse {
+    let page = browser
+        .get(&format!("/{TENANT}/ufficio/pratiche/{id}"))
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let csrf = browser.csrf().await;
+    browser
+        .post(
+            &format!("/{TENANT}/ufficio/pratiche/{id}/azioni/{action}"),
+            &format!(
+                "csrf={csrf}&version={}&text={}",
+                version(&page),
+                crate::requests::enc(text)
+            ),
+        )
+        .await
+}
+
+app_tests!(
+    using crate::auth::AuthApp::plain;
+    a_clerk_works_a_ztl_request_to_a_verifiable_permit,
+    other_offices_and_citizens_stay_out,
+    a_stale_page_cannot_overwrite_a_colleagues_step,
+    a_refusal_needs_the_notice_first_and_a_motivation,
+    the_queue_exports_to_csv_and_approves_in_bulk,
+    a_health_certificate_is_read_only_by_the_deciding_office,
+);
+
+async fn a_clerk_works_a_ztl_request_to_a_verifiable_permit(app: AuthApp) {
+    let mut mario = app.browser();
+    sign_in_as(&app, &mut mario, TENANT, CF, "Mario", "Rossi").await;
+    let id = file_ztl(&mut mario).await;
+
+    grant(&app, CLERK, "polizia-locale").await;
+    let mut giulia = app.browser();
+    sign_in_as(&app, &mut giulia, TENANT, CLERK, "Giulia", "Bianchi").await;
+    let queue = giulia.get(&format!("/{TENANT}/ufficio/")).await;
+    assert_eq!(queue.status, StatusCode::OK, "{}", queue.body);
+    assert!(queue.body.contains(&id), "{}", queue.body);
+    assert!(
+        queue.body.contains("Giorni alla scadenza"),
+        "{}",
+        queue.body
+    );
+
+    let taken = act(&mut giulia, &id, "take-charge", "").await;
+    assert!(location(&taken).ends_with(&id), "{}", taken.body);
+    let asked = act(
+        &mut giulia,
+        &id,
+        "request-documents",
+        "Allegare la copia del libretto di circolazione.",
+    )
+    .await;
+    assert!(asked.status.is_redirection(), "{}", asked.body);
+
+    // The citizen sees the request for documents, with the term suspended, and answers it.
+    let page = mario
+        .get(&format!("/{TENANT}/area-personale/pratiche/{id}"))
+        .await;
+    assert!(
+        page.body.contains("Allegare la copia del libretto"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("termine sospeso"), "{}", page.body);
+    let csrf = mario.csrf().await;
+    let replied = mario
+        .post(
+            &format!("/{TENANT}/area-personale/pratiche/{id}/azioni/documents"),
+            &format!("csrf={csrf}&text=Libretto+consegnato+allo+sportello"),
+        )
+        .await;
+    assert!(replied.status.is_redirection(), "{}", replied.body);
+
+    // Approving makes the daily fee due: the pratica waits for the payment.
+    let approved = act(&mut giulia, &id, "approve", "").await;
+    assert!(approved.status.is_redirection(), "{}", approved.body);
+    let detail = giulia
+        .get(&format!("/{TENANT}/ufficio/pratiche/{id}"))
+        .await;
+    assert!(
+        detail.body.contains("In attesa di pagamento"),
+        "{}",
+        detail.body
+    );
+    let paid = act(&mut giulia, &id, "record-payment", "").await;
+    assert!(paid.status.is_redirection(), "{}", paid.body);
+    let issued = act(&mut giulia, &id, "issue-permit", "").await;
+    assert!(issued.status.is_redirection(), "{}", issued.body);
+
+    let pdf = giulia
+        .get(&format!("/{TENANT}/ufficio/pratiche/{id}/permesso.pdf"))
+        .await;
+    assert_eq!(pdf.status, StatusCode::OK);
+    assert!(pdf.body.starts_with("%PDF-"));
+    let citizen_pdf = mario
+        .get(&format!(
+            "/{TENANT}/area-personale/pratiche/{id}/permesso.pdf"
+        ))
+        .await;
+    assert!(citizen_pdf.body.starts_with("%PDF-"));
+
+    // The verification code printed on the permit opens its public page.
+    let tenant = app.app.tenant(TENANT).await;
+    let stored = app
+        .app
+        .store
+        .scoped(tenant.id)
+        .pratica(id.parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let code = stored.permit_code.expect("a permit code");
+    let check = app
+        .browser()
+        .get(&format!("/{TENANT}/verifica/{code}"))
+        .await;
+    assert_eq!(check.status, StatusCode::OK, "{}", check.body);
+    assert!(check.body.contains("AB123CD"), "{}", check.body);
+    assert!(
+        !check.body.contains(CF),
+        "no codice fiscale on the public page"
+    );
+    // Valid from tomorrow: not valid today.
+    assert!(
+        check.body.contains("fuori dal periodo di validità"),
+        "{}",
+        check.body
+    );
+    let mut tampered = code.clone();
+    let last = tampered.pop().unwrap();
+    tampered.push(if last == 'A' { 'B' } else { 'A' });
+    let refused = app
+        .browser()
+        .get(&format!("/{TENANT}/verifica/{tampered}"))
+        .await;
+    assert_eq!(refused.status, StatusCode::NOT_FOUND);
+    assert!(refused.body.contains("Codice non valido"));
+}
+
+async fn other_offices_and_citizens_stay_out(app: AuthApp) {
+    let mut mario = app.browser();
+    sign_in_as(&app, &mut mario, TENANT, CF, "Mario", "Rossi").await;
+    let id = file_ztl(&mut mario).await;
+    let queue = mario.get(&format!("/{TENANT}/ufficio/")).await;
+    assert_eq!(queue.status, StatusCode::FORBIDDEN);
+
+    grant(&app, OTHER_CLERK, "suap").await;
+    let mut paolo = app.browser();
+    sign_in_as(&app, &mut paolo, TENANT, OTHER_CLERK, "Paolo", "Gallo").await;
+    let own_queue = paolo.get(&format!("/{TENANT}/ufficio/")).await;
+    assert_eq!(own_queue.status, StatusCode::OK);
+    assert!(!own_queue.body.contains(&id));
+    let detail = paolo.get(&format!("/{TENANT}/ufficio/pratiche/{id}")).await;
+    assert_eq!(detail.status, StatusCode::FORBIDDEN);
+}
+
+async fn a_stale_page_cannot_overwrite_a_colleagues_step(app: AuthApp) {
+    let mut mario = app.browser();
+    sign_in_as(&app, &mut mario, TENANT, CF, "Mario", "Rossi").await;
+    let id = file_ztl(&mut mario).await;
+    grant(&app, CLERK, "polizia-locale").await;
+    let mut giulia = app.browser();
+    sign_in_as(&app, &mut giulia, TENANT, CLERK, "Giulia", "Bianchi").await;
+    let seen = giulia
+        .get(&format!("/{TENANT}/ufficio/pratiche/{id}"))
+        .await;
+    let stale = version(&seen);
+    act(&mut giulia, &id, "take-charge", "").await;
+    let csrf = giulia.csrf().await;
+    let late = giulia
+        .post(
+            &format!("/{TENANT}/ufficio/pratiche/{id}/azioni/approve"),
+            &format!("csrf={csrf}&version={stale}&text="),
+        )
+        .await;
+    assert_eq!(late.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        late.body.contains("modificata da un altro operatore"),
+        "{}",
+        late.body
+    );
+}
+
+async fn a_refusal_needs_the_notice_first_and_a_motivation(app: AuthApp) {
+    let mut mario = app.browser();
+    sign_in_as(&app, &mut mario, TENANT, CF, "Mario", "Rossi").await;
+    let id = file_ztl(&mut mario).await;
+    grant(&app, CLERK, "polizia-locale").await;
+    let mut giulia = app.browser();
+    sign_in_as(&app, &mut giulia, TENANT, CLERK, "Giulia", "Bianchi").await;
+    act(&mut giulia, &id, "take-charge", "").await;
+    // Without a 10-bis notice the step is not even offered, and posting it is refused.
+    let page = giulia
+        .get(&format!("/{TENANT}/ufficio/pratiche/{id}"))
+        .await;
+    assert!(!page.body.contains("azioni/reject"), "{}", page.body);
+    let early = act(&mut giulia, &id, "reject", "Requisiti mancanti").await;
+    assert_eq!(early.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let no_reasons = act(&mut giulia, &id, "notice-refusal", "").await;
+    assert_eq!(no_reasons.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let noticed = act(
+        &mut giulia,
+        &id,
+        "notice-refusal",
+        "Il veicolo non risulta autorizzato al transito nella zona richiesta.",
+    )
+    .await;
+    assert!(noticed.status.is_redirection(), "{}", noticed.body);
+    let citizen = mario
+        .get(&format!("/{TENANT}/area-personale/pratiche/{id}"))
+        .await;
+    assert!(
+        citizen.body.contains("Invia le osservazioni"),
+        "{}",
+        citizen.body
+    );
+}
+
+async fn the_queue_exports_to_csv_and_approves_in_bulk(app: AuthApp) {
+    let mut mario = app.browser();
+    sign_in_as(&app, &mut mario, TENANT, CF, "Mario", "Rossi").await;
+    let first = file_ztl(&mut mario).await;
+    let second = file_ztl(&mut mario).await;
+    grant(&app, CLERK, "polizia-locale").await;
+    let mut giulia = app.browser();
+    sign_in_as(&app, &mut giulia, TENANT, CLERK, "Giulia", "Bianchi").await;
+    let csv = giulia.get(&format!("/{TENANT}/ufficio/pratiche.csv")).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.header("content-type").starts_with("text/csv"));
+    let mut lines = csv.body.lines();
+    assert_eq!(
+        lines.next().unwrap().trim_start_matches('\u{feff}'),
+        "Protocollo;Servizio;Richiedente;Presentata il;Stato;Giorni alla scadenza;Scaduta"
+    );
+    assert_eq!(lines.filter(|l| l.contains("Rossi")).count(), 2);
+
+    act(&mut giulia, &first, "take-charge", "").await;
+    act(&mut giulia, &second, "take-charge", "").await;
+    let csrf = giulia.csrf().await;
+    let bulk = giulia
+        .post(
+            &format!("/{TENANT}/ufficio/approva"),
+            &format!("csrf={csrf}&pratica={first}&pratica={second}"),
+        )
+        .await;
+    let back = location(&bulk);
+    let queue = giulia.get(&back).await;
+    assert!(queue.body.contains("Approvate: 2"), "{}", queue.body);
+}
+
+async fn a_health_certificate_is_read_only_by_the_deciding_office(app: AuthApp) {
+    let mut mario = app.browser();
+    sign_in_as(&app, &mut mario, TENANT, CF, "Mario", "Rossi").await;
+    let draft = start(&mut mario, "contrassegno-disabili").await;
+    step(
+        &mut mario,
+        &draft,
+        "richiedente",
+        &[("applicant_role", "self")],
+    )
+    .await;
+    step(
+        &mut mario,
+        &draft,
+        "contrassegno",
+        &[("badge_type", "permanent"), ("request_type", "first")],
+    )
+    .await;
+    step(&mut mario, &draft, "targhe", &[("plates", "AB123CD")]).await;
+    step(
+        &mut mario,
+        &draft,
+        "dichiarazioni",
+        &[("truthful", "si"), ("proper_use", "si"), ("privacy", "si")],
+    )
+    .await;
+    upload(
+        &mut mario,
+        &draft,
+        "medical_certificate",
+        "certificato.pdf",
+        PDF,
+    )
+    .await;
+    upload(&mut mario, &draft, "photo", "foto.png", PNG).await;
+    let pratica = submit(&mut mario, &draft).await;
+    let id = pratica
+        .split("/pratiche/")
+        .nth(1)
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+
+    grant(&app, CLERK, "polizia-locale").await;
+    let mut giulia = app.browser();
+    sign_in_as(&app, &mut giulia, TENANT, CLERK, "Giulia", "Bianchi").await;
+    let detail = giulia
+        .get(&format!("/{TENANT}/ufficio/pratiche/{id}"))
+        .await;
+    let at = detail.body.find("/allegati/").expect("an attachment link");
+    let link_start = detail.body[..at].rfind('"').unwrap() + 1;
+    let link_end = at + detail.body[at..].find('"').unwrap();
+    let link = detail.body[link_start..link_end].to_owned();
+    let file = giulia.get(&link).await;
+    assert_eq!(file.status, StatusCode::OK);
+    assert!(
+        file.body.starts_with("%PDF-"),
+        "the deciding office reads the certificate"
+    );
+
+    let tenant = app.app.tenant(TENANT).await;
+    let log = app.app.store.scoped(tenant.id).audit_log(50).await.unwrap();
+    assert!(log.iter().any(|r| r.entry.action == "attachment.read"));
+
+    // A clerk of another office cannot, even with the address.
+    grant(&app, OTHER_CLERK, "suap").await;
+    let mut paolo = app.browser();
+    sign_in_as(&app, &mut paolo, TENANT, OTHER_CLERK, "Paolo", "Gallo").await;
+    let refused = paolo.get(&link).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+}
