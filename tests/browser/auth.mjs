@@ -248,10 +248,46 @@ export const AUTH_JOURNEYS = {
     await leaveIdp(page);
     check(new URL(page.url()).pathname === `/${TENANT}/servizi/permesso-ztl/richiesta`, `back on the same service (at ${page.url()})`);
     await expectSignedIn(page, 'Anna Verdi');
-    check(await page.getByText('Hai effettuato l\'accesso. Il modulo di richiesta online').isVisible(), 'the request page, signed in');
+    check(await page.getByRole('button', { name: 'Inizia una nuova richiesta' }).isVisible(), 'the request page, signed in');
     check(await page.locator('p.lead', { hasText: 'Permesso di accesso alla ZTL' }).isVisible(), 'the request page names the service');
     await audit(page, `service request page, signed in (it, ${viewport})`);
     await shot(page, `${prefix}-3-request`);
+
+    // The request itself, step by step: every page of the form is audited too.
+    await page.getByRole('button', { name: 'Inizia una nuova richiesta' }).click();
+    await page.waitForURL('**/passi/categoria');
+    await audit(page, `request step: category (it, ${viewport})`);
+    await page.locator('label', { hasText: 'Permesso giornaliero' }).click();
+    await page.getByRole('button', { name: 'Salva e continua' }).click();
+    await page.waitForURL('**/passi/veicoli-e-zone');
+    // A mistake first: the error is announced and linked to its field.
+    await page.locator('input[name="plates"]').first().fill('AB12');
+    await page.getByRole('button', { name: 'Salva e continua' }).click();
+    check(await page.locator('#error-summary').isVisible(), 'the step lists its errors');
+    await audit(page, `request step with an error (it, ${viewport})`);
+    await shot(page, `${prefix}-4-step-error`);
+    await page.locator('input[name="plates"]').first().fill('AB123CD');
+    await page.locator('label[for^="zones-"]').first().click();
+    await page.getByRole('button', { name: 'Salva e continua' }).click();
+    await page.waitForURL('**/passi/periodo');
+    const tomorrow = new Date(Date.now() + 86400000).toISOString().slice(0, 10);
+    await page.locator('#start_date').fill(tomorrow);
+    await page.locator('#reason').fill('Visita a un familiare');
+    await page.getByRole('button', { name: 'Salva e continua' }).click();
+    await page.waitForURL('**/passi/dichiarazioni');
+    for (const id of ['truthful', 'conditions', 'privacy']) await page.locator(`label[for="${id}"]`).click();
+    await page.getByRole('button', { name: 'Salva e continua' }).click();
+    await page.waitForURL('**/riepilogo');
+    await audit(page, `request summary (it, ${viewport})`);
+    await shot(page, `${prefix}-5-summary`);
+    await page.getByRole('button', { name: 'Invia la richiesta' }).click();
+    await page.waitForURL('**/area-personale/pratiche/**');
+    check(await page.getByText('Richiesta inviata').isVisible(), 'the receipt is shown at once');
+    await audit(page, `receipt (it, ${viewport})`);
+    await shot(page, `${prefix}-6-receipt`);
+    await page.goto(comune('/area-personale/'));
+    check(await page.locator('table', { hasText: 'Permesso di accesso alla ZTL' }).isVisible(), 'the personal area lists the request');
+    await audit(page, `personal area with a request (it, ${viewport})`);
   },
 
   // Cancelling at the IdP: AgID's message for anomaly 25, as a 403, with a way to retry.

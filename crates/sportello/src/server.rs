@@ -64,11 +64,25 @@ impl ShutdownSignal {
 /// a message nobody can deliver fails for good, visibly, instead of being retried forever.
 pub struct TopicRouter;
 
+/// How long a payment request waits between checks while no payment service is configured.
+const PAYMENT_HOLD: Duration = Duration::from_secs(6 * 3600);
+
 impl Sink for TopicRouter {
     async fn deliver(&self, message: &Message) -> Result<(), DeliveryError> {
-        Err(DeliveryError::Permanent {
-            reason: format!("no handler for topic {}", message.topic),
-        })
+        match message.topic.as_str() {
+            // Without an external protocol system the local register is the register: its
+            // entry was written with the request, so there is nothing more to do.
+            "protocol.register" => Ok(()),
+            // Payment requests wait for the pagoPA integration; meanwhile clerks record
+            // payments made at the counter.
+            "payment.requested" => Err(DeliveryError::Transient {
+                reason: "no payment service is configured on this installation".into(),
+                retry_after: Some(PAYMENT_HOLD),
+            }),
+            topic => Err(DeliveryError::Permanent {
+                reason: format!("no handler for topic {topic}"),
+            }),
+        }
     }
 }
 
