@@ -10,6 +10,7 @@ mod assets;
 pub mod auth;
 mod cookies;
 mod csrf;
+pub mod demo_seed;
 pub mod documents;
 mod error;
 pub mod i18n;

@@ -210,6 +210,17 @@ pub async fn run(file: Option<&Path>, options: DemoOptions) -> anyhow::Result<Ex
     let state = AppState::with_spid(store.clone(), web, metrics, MockServices::links(), spid)
         .with_documents(crate::storage::demo_documents(data)?);
     let _ = directory.set(state.clone());
+    // A living back office: requests in every state, filed once per demo database.
+    for tenant in store.tenants().await? {
+        let filed = sportello_web::demo_seed::seed_demo_requests(&state, &tenant)
+            .await
+            .map_err(|e| {
+                anyhow::anyhow!("cannot file the demo requests of {}: {e}", tenant.slug)
+            })?;
+        if filed > 0 {
+            tracing::info!(comune = %tenant.slug, filed, "demo requests filed");
+        }
+    }
     let app = sportello_web::app(state, mocks.router().merge(idp.router()));
 
     println!(

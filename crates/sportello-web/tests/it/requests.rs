@@ -532,3 +532,57 @@ async fn a_second_click_files_one_request(app: AuthApp) {
     let deadline = calendar.deadline(local_date(jiff::Timestamp::now()), 30);
     assert!(page.body.contains(&format_date(deadline)), "{}", page.body);
 }
+
+mod demo {
+    use crate::support::{TestApp, metrics, test_documents};
+    use sportello_domain::pratica::PraticaState;
+    use sportello_store::QueueFilter;
+    use sportello_web::{AppState, WebConfig};
+    use std::collections::BTreeSet;
+
+    crate::app_tests!(the_demo_comuni_get_requests_in_every_state_once);
+
+    async fn the_demo_comuni_get_requests_in_every_state_once(app: TestApp) {
+        let state = AppState::new(app.store.clone(), WebConfig::default(), metrics())
+            .with_documents(test_documents());
+        for slug in ["borgoverde", "valdoro"] {
+            let tenant = app.tenant(slug).await;
+            let filed = sportello_web::demo_seed::seed_demo_requests(&state, &tenant)
+                .await
+                .unwrap();
+            assert_eq!(filed, 10, "{slug}");
+            let scope = app.store.scoped(tenant.id);
+            let mut states = BTreeSet::new();
+            for office in scope.offices().await.unwrap() {
+                for pratica in scope
+                    .office_queue(office.id.as_str(), &QueueFilter::default())
+                    .await
+                    .unwrap()
+                {
+                    states.insert(pratica.state().key());
+                }
+            }
+            for expected in [
+                PraticaState::Submitted,
+                PraticaState::InReview,
+                PraticaState::DocumentsRequested,
+                PraticaState::RefusalNoticed,
+                PraticaState::AwaitingPayment,
+                PraticaState::PermitIssued,
+                PraticaState::Rejected,
+                PraticaState::Withdrawn,
+                PraticaState::Revoked,
+            ] {
+                assert!(
+                    states.contains(expected.key()),
+                    "{slug}: no {expected:?} in {states:?}"
+                );
+            }
+            // A second start files nothing more.
+            let again = sportello_web::demo_seed::seed_demo_requests(&state, &tenant)
+                .await
+                .unwrap();
+            assert_eq!(again, 0);
+        }
+    }
+}
