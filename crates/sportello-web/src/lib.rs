@@ -13,6 +13,7 @@ mod csrf;
 pub mod demo_seed;
 pub mod documents;
 mod error;
+pub mod housekeeping;
 pub mod i18n;
 mod lang;
 mod metrics;

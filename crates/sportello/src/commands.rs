@@ -76,6 +76,11 @@ pub async fn serve(file: Option<&Path>, idp_metadata: &[String]) -> anyhow::Resu
         spid,
     )
     .with_documents(documents);
+    // Deadlines that lapse, silence that grants, permits that expire, files past retention.
+    tokio::spawn(sportello_web::housekeeping::every(
+        state.clone(),
+        std::time::Duration::from_secs(15 * 60),
+    ));
     let app = sportello_web::app(state, axum::Router::new());
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await

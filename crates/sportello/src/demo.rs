@@ -221,6 +221,10 @@ pub async fn run(file: Option<&Path>, options: DemoOptions) -> anyhow::Result<Ex
             tracing::info!(comune = %tenant.slug, filed, "demo requests filed");
         }
     }
+    tokio::spawn(sportello_web::housekeeping::every(
+        state.clone(),
+        Duration::from_secs(15 * 60),
+    ));
     let app = sportello_web::app(state, mocks.router().merge(idp.router()));
 
     println!(

@@ -586,3 +586,40 @@ mod demo {
         }
     }
 }
+
+mod time_passes {
+    use crate::support::{TestApp, metrics, test_documents};
+    use sportello_web::{AppState, WebConfig};
+
+    crate::app_tests!(suspensions_lapse_silence_grants_and_permits_expire);
+
+    async fn suspensions_lapse_silence_grants_and_permits_expire(app: TestApp) {
+        let state = AppState::new(app.store.clone(), WebConfig::default(), metrics())
+            .with_documents(test_documents());
+        let tenant = app.tenant("borgoverde").await;
+        sportello_web::demo_seed::seed_demo_requests(&state, &tenant)
+            .await
+            .unwrap();
+        // Today nothing is due.
+        let now = jiff::Timestamp::now();
+        let quiet = sportello_web::housekeeping::run(&state, now).await.unwrap();
+        assert_eq!(
+            (quiet.resumed, quiet.granted_by_silence, quiet.expired),
+            (0, 0, 0)
+        );
+        // Two hundred days later: the documents suspension has lapsed, the resident parking
+        // permit (silence-assent in Borgoverde) is granted, the one-day ZTL permit expired.
+        let later = now + jiff::SignedDuration::from_hours(24 * 200);
+        let report = sportello_web::housekeeping::run(&state, later)
+            .await
+            .unwrap();
+        assert_eq!(report.resumed, 1, "{report:?}");
+        assert!(report.granted_by_silence >= 1, "{report:?}");
+        assert!(report.expired >= 1, "{report:?}");
+        // Running again changes nothing more.
+        let again = sportello_web::housekeeping::run(&state, later)
+            .await
+            .unwrap();
+        assert_eq!((again.resumed, again.expired), (0, 0), "{again:?}");
+    }
+}
