@@ -108,7 +108,7 @@ impl FieldView {
             .options(rules, lang)
             .into_iter()
             .map(|(value, label)| OptionView {
-                checked: typed.iter().any(|t| *t == value),
+                checked: typed.contains(&value),
                 value,
                 label,
             })

@@ -317,48 +317,46 @@ pub(crate) async fn act(
 
     // A decided pratica keeps special-category data only as long as the procedure says.
     let decided = matches!(action, ClerkAction::IssuePermit | ClerkAction::Reject);
-    if decided {
-        if let Some(days) = procedure
-            .attachments
-            .iter()
-            .filter(|a| a.sensitive)
-            .filter_map(|a| a.retention_days)
-            .max()
-        {
-            let after = now
-                .checked_add(jiff::SignedDuration::from_hours(24 * i64::from(days)))
-                .unwrap_or(now);
-            scope
-                .schedule_attachment_deletion(
-                    &mut tx,
-                    pratica.id,
-                    AttachmentSelection::Sensitive,
-                    after,
-                )
-                .await?;
-        }
+    let retention = procedure
+        .attachments
+        .iter()
+        .filter(|a| a.sensitive)
+        .filter_map(|a| a.retention_days)
+        .max();
+    if let (true, Some(days)) = (decided, retention) {
+        let after = now
+            .checked_add(jiff::SignedDuration::from_hours(24 * i64::from(days)))
+            .unwrap_or(now);
+        scope
+            .schedule_attachment_deletion(
+                &mut tx,
+                pratica.id,
+                AttachmentSelection::Sensitive,
+                after,
+            )
+            .await?;
     }
 
     // A renewal's permit supersedes the one it renews.
-    if action == ClerkAction::IssuePermit {
-        if let Some(previous) = working.renews() {
-            if let Some(old) = scope.pratica(previous).await? {
-                let mut old_pratica = old.pratica.clone();
-                if let Ok(event) = old_pratica.mark_renewed(now, pratica.id) {
-                    scope
-                        .apply_transition(
-                            &mut tx,
-                            old.id,
-                            old.version,
-                            &old_pratica,
-                            &event,
-                            None,
-                            calendar,
-                            &Actor::system(),
-                        )
-                        .await?;
-                }
-            }
+    let renewed = match (action, working.renews()) {
+        (ClerkAction::IssuePermit, Some(previous)) => scope.pratica(previous).await?,
+        _ => None,
+    };
+    if let Some(old) = renewed {
+        let mut old_pratica = old.pratica.clone();
+        if let Ok(event) = old_pratica.mark_renewed(now, pratica.id) {
+            scope
+                .apply_transition(
+                    &mut tx,
+                    old.id,
+                    old.version,
+                    &old_pratica,
+                    &event,
+                    None,
+                    calendar,
+                    &Actor::system(),
+                )
+                .await?;
         }
     }
     tx.commit().await?;
