@@ -25,6 +25,7 @@ mod requests;
 mod security;
 mod tenant;
 mod workflow;
+pub mod ztl;
 
 pub use error::WebError;
 pub use metrics::Metrics;

@@ -13,7 +13,7 @@ fn operator() -> String {
 }
 
 /// The database and the comune a command acts on.
-async fn open_tenant(
+pub(crate) async fn open_tenant(
     file: Option<&Path>,
     slug: &str,
 ) -> anyhow::Result<(Store, sportello_domain::Tenant)> {

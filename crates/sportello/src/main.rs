@@ -9,6 +9,7 @@ mod logging;
 mod server;
 mod spid;
 mod storage;
+mod ztl;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -90,6 +91,31 @@ enum Command {
     Spid {
         #[command(subcommand)]
         command: SpidCommand,
+    },
+    /// ZTL: the whitelist of authorised plates for the gate cameras.
+    Ztl {
+        #[command(subcommand)]
+        command: ZtlCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ZtlCommand {
+    /// Write the plates allowed per zone and time window (with --since, only what changed:
+    /// `add` and `remove` rows) and print the SHA-256 of what was written.
+    Export {
+        /// The comune's slug, e.g. borgoverde.
+        #[arg(long)]
+        tenant: String,
+        /// Only permits issued or ended after this instant (RFC 3339).
+        #[arg(long)]
+        since: Option<String>,
+        /// csv or json.
+        #[arg(long, default_value = "csv")]
+        format: String,
+        /// Write here (and the checksum beside it, FILE.sha256) instead of to stdout.
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
     },
 }
 
@@ -224,6 +250,15 @@ fn main() -> ExitCode {
                 }
                 AdminCommand::Roles { tenant } => admin::roles(config, &tenant).await,
             },
+            Command::Ztl {
+                command:
+                    ZtlCommand::Export {
+                        tenant,
+                        since,
+                        format,
+                        output,
+                    },
+            } => ztl::export(config, &tenant, since.as_deref(), &format, output).await,
             Command::Spid { command } => match command {
                 SpidCommand::RefreshRegistry { out, from_file } => {
                     spid::refresh_registry(config, out, from_file).await

@@ -211,6 +211,8 @@ struct PersonalAreaPage {
     session_note: String,
     drafts: Vec<(String, crate::requests::journey::DraftRow)>,
     requests: Vec<RequestRow>,
+    /// A clerk or administrator also gets the way to the back office.
+    office: bool,
 }
 
 /// A request in the personal area (C.SE.1.9–1.10).
@@ -272,6 +274,7 @@ pub(crate) async fn personal_area(ctx: TenantContext) -> Result<Response, WebErr
         })
         .collect();
     let page = PersonalAreaPage {
+        office: !user.roles.is_empty(),
         drafts,
         requests,
         welcome: t.format("personal_area.welcome", &[("name", &user.display_name())]),

@@ -14,6 +14,10 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/ufficio/", get(pages::queue))
         .route("/ufficio/pratiche.csv", get(pages::export))
         .route("/ufficio/approva", post(pages::bulk_approve))
+        .route(
+            "/ufficio/sportello",
+            get(pages::counter).post(pages::start_at_counter),
+        )
         .route("/ufficio/pratiche/{pratica}", get(pages::detail))
         .route(
             "/ufficio/pratiche/{pratica}/azioni/{action}",

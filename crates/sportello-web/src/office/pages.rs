@@ -598,3 +598,117 @@ pub(crate) async fn permit_pdf(
         bytes,
     ))
 }
+
+#[derive(Template)]
+#[template(path = "office_counter.html")]
+struct CounterPage {
+    layout: Layout,
+    services: Vec<(String, String, bool)>,
+    fiscal_code: String,
+    given_name: String,
+    family_name: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+pub(crate) struct CounterForm {
+    #[serde(default)]
+    service: String,
+    #[serde(default)]
+    fiscal_code: String,
+    #[serde(default)]
+    given_name: String,
+    #[serde(default)]
+    family_name: String,
+}
+
+async fn counter_page(
+    ctx: &TenantContext,
+    form: &CounterForm,
+    error: Option<String>,
+) -> Result<CounterPage, WebError> {
+    let t = crate::i18n::Translator::new(ctx.lang);
+    let services = ctx
+        .state
+        .store()
+        .scoped(ctx.tenant.id)
+        .services()
+        .await?
+        .into_iter()
+        .filter(|s| s.procedure.is_some())
+        .map(|s| {
+            let selected = s.slug.as_str() == form.service;
+            (
+                s.slug.to_string(),
+                s.title.get(ctx.lang).to_owned(),
+                selected,
+            )
+        })
+        .collect();
+    let title = t.get("office.counter.title").to_owned();
+    Ok(CounterPage {
+        layout: office_layout(
+            ctx,
+            title.clone(),
+            vec![Crumb {
+                label: title,
+                href: None,
+            }],
+        ),
+        services,
+        fiscal_code: form.fiscal_code.clone(),
+        given_name: form.given_name.clone(),
+        family_name: form.family_name.clone(),
+        error,
+    })
+}
+
+/// `GET /ufficio/sportello`: a request filed at the counter for a citizen who came in person.
+pub(crate) async fn counter(ctx: TenantContext) -> Result<Response, WebError> {
+    clerk(&ctx).await?;
+    let page = counter_page(&ctx, &CounterForm::default(), None).await?;
+    Ok(render(&page)?.into_response())
+}
+
+/// `POST /ufficio/sportello`: a draft on behalf of the citizen, then the usual form; the
+/// pratica records that it was filed at the counter and by whom.
+pub(crate) async fn start_at_counter(
+    ctx: TenantContext,
+    headers: HeaderMap,
+    Form(form): Form<CounterForm>,
+) -> Result<Response, WebError> {
+    let (user, _) = clerk(&ctx).await?;
+    let t = crate::i18n::Translator::new(ctx.lang);
+    let fiscal_code = sportello_domain::CodiceFiscale::parse(form.fiscal_code.trim());
+    let names_ok = !form.given_name.trim().is_empty() && !form.family_name.trim().is_empty();
+    let (Ok(fiscal_code), true) = (fiscal_code, names_ok) else {
+        let page = counter_page(
+            &ctx,
+            &form,
+            Some(t.get("office.counter.invalid").to_owned()),
+        )
+        .await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+    };
+    let applicant = sportello_store::Applicant {
+        fiscal_code,
+        given_name: form.given_name.trim().to_owned(),
+        family_name: form.family_name.trim().to_owned(),
+    };
+    let draft = ctx
+        .state
+        .store()
+        .scoped(ctx.tenant.id)
+        .create_draft(
+            user.user.id,
+            &form.service,
+            Some(&applicant),
+            &user.actor(client(&headers)),
+        )
+        .await?;
+    Ok(Redirect::to(&format!(
+        "{}/",
+        crate::requests::journey::request_path(&ctx, &form.service, draft.id)
+    ))
+    .into_response())
+}

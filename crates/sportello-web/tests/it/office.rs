@@ -404,3 +404,83 @@ async fn a_health_certificate_is_read_only_by_the_deciding_office(app: AuthApp) 
     let refused = paolo.get(&link).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
 }
+
+mod counter {
+    use super::*;
+
+    crate::app_tests!(using crate::auth::AuthApp::plain; a_clerk_files_a_request_at_the_counter);
+
+    async fn a_clerk_files_a_request_at_the_counter(app: AuthApp) {
+        grant(&app, CLERK, "polizia-locale").await;
+        let mut giulia = app.browser();
+        sign_in_as(&app, &mut giulia, TENANT, CLERK, "Giulia", "Bianchi").await;
+        let page = giulia.get(&format!("/{TENANT}/ufficio/sportello")).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        let csrf = giulia.csrf().await;
+        let wrong = giulia
+            .post(
+                &format!("/{TENANT}/ufficio/sportello"),
+                &format!("csrf={csrf}&service=permesso-ztl&fiscal_code=XYZ&given_name=Mario&family_name=Rossi"),
+            )
+            .await;
+        assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(wrong.body.contains("value=\"XYZ\""), "what was typed stays");
+        let started = giulia
+            .post(
+                &format!("/{TENANT}/ufficio/sportello"),
+                &format!("csrf={csrf}&service=permesso-ztl&fiscal_code={CF}&given_name=Mario&family_name=Rossi"),
+            )
+            .await;
+        let draft = location(&started).trim_end_matches('/').to_owned();
+        step(
+            &mut giulia,
+            &draft,
+            "categoria",
+            &[("category", "giornaliero")],
+        )
+        .await;
+        step(
+            &mut giulia,
+            &draft,
+            "veicoli-e-zone",
+            &[("plates", "AB123CD"), ("zones", "centro-storico")],
+        )
+        .await;
+        step(
+            &mut giulia,
+            &draft,
+            "periodo",
+            &[("start_date", &day(1)), ("reason", "Allo sportello")],
+        )
+        .await;
+        step(
+            &mut giulia,
+            &draft,
+            "dichiarazioni",
+            &[("truthful", "si"), ("conditions", "si"), ("privacy", "si")],
+        )
+        .await;
+        let pratica = submit(&mut giulia, &draft).await;
+        let id = pratica
+            .split("/pratiche/")
+            .nth(1)
+            .unwrap()
+            .split('?')
+            .next()
+            .unwrap()
+            .to_owned();
+        // The pratica is Mario's, filed at the counter: he finds it in his personal area.
+        let detail = giulia
+            .get(&format!("/{TENANT}/ufficio/pratiche/{id}"))
+            .await;
+        assert!(
+            detail.body.contains("presentata allo sportello"),
+            "{}",
+            detail.body
+        );
+        let mut mario = app.browser();
+        sign_in_as(&app, &mut mario, TENANT, CF, "Mario", "Rossi").await;
+        let area = mario.get(&format!("/{TENANT}/area-personale/")).await;
+        assert!(area.body.contains(&id), "{}", area.body);
+    }
+}

@@ -441,3 +441,65 @@ fn serve_writes_json_logs_with_request_ids_and_no_query_strings() {
     );
     assert!(!logs.contains("s3cr3t"), "a query string reached the logs");
 }
+
+#[test]
+fn the_ztl_whitelist_lists_the_demo_permits_with_a_checksum() {
+    let data = temp_dir("ztl");
+    {
+        let _demo = start_demo(free_port(), &data);
+    }
+    let url = format!("sqlite://{}", data.join("sportello.db").display());
+    let out = data.join("whitelist.csv");
+    let output = sportello()
+        .args([
+            "ztl",
+            "export",
+            "--tenant",
+            "borgoverde",
+            "--format",
+            "csv",
+            "--output",
+        ])
+        .arg(&out)
+        .env("DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let csv = std::fs::read_to_string(&out).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("action;plate;zone;days;from;to;valid_from;valid_until;permit")
+    );
+    // The demo's issued ZTL permit and disabled badge carry AB123CD.
+    let rows: Vec<&str> = lines.collect();
+    assert!(
+        rows.iter()
+            .any(|r| r.starts_with("add;AB123CD;centro-storico;")),
+        "{csv}"
+    );
+    let sum = std::fs::read_to_string(data.join("whitelist.csv.sha256")).unwrap();
+    let printed = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(sum, printed);
+    assert_eq!(sum.split_whitespace().next().unwrap().len(), 64);
+
+    // Nothing changed after a future instant: the incremental file is only its header.
+    let later = sportello()
+        .args([
+            "ztl",
+            "export",
+            "--tenant",
+            "borgoverde",
+            "--since",
+            "2099-01-01T00:00:00Z",
+        ])
+        .env("DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    assert!(later.status.success());
+    assert_eq!(String::from_utf8_lossy(&later.stdout).lines().count(), 1);
+}
