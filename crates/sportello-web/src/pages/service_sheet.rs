@@ -27,6 +27,8 @@ struct ServicePage {
     office: Option<Office>,
     sections: Vec<Section>,
     json_ld: String,
+    /// The public fee calculator, for services charged with the canone unico.
+    fee_calculator: Option<String>,
 }
 
 fn sections(service: &Service, t: Translator) -> Vec<Section> {
@@ -123,7 +125,16 @@ pub(crate) async fn show(
         crumbs(&ctx, &service, t),
     )
     .with_nav(Nav::Services);
+    let fee_calculator = service
+        .procedure
+        .as_ref()
+        .filter(|p| {
+            p.kind == sportello_domain::procedure::ProcedureKind::PublicLandOccupation
+                && ctx.tenant.profile.rules.canone.is_some()
+        })
+        .map(|_| format!("{}/servizi/{}/calcolo-canone", ctx.base, service.slug));
     let page = ServicePage {
+        fee_calculator,
         sections: sections(&service, t),
         json_ld: json_ld(&service, office.as_ref(), &ctx),
         layout,

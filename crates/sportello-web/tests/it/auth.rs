@@ -499,7 +499,6 @@ async fn post_answer(
         .await
 }
 
-/// A complete login of Mario Rossi at `tenant`; returns the IdP's answer.
 /// A complete SpidL3 login (enough for every service) of anyone at `tenant`.
 pub(crate) async fn sign_in_as(
     app: &AuthApp,
@@ -531,6 +530,7 @@ pub(crate) async fn sign_in_as(
     assert_eq!(response.status, StatusCode::SEE_OTHER, "{}", response.body);
 }
 
+/// A complete login of Mario Rossi at `tenant`; returns the IdP's answer.
 pub(crate) async fn sign_in(
     app: &AuthApp,
     browser: &mut Browser<'_>,

@@ -484,3 +484,51 @@ mod counter {
         assert!(area.body.contains(&id), "{}", area.body);
     }
 }
+
+mod ztl_check {
+    use super::*;
+
+    crate::app_tests!(using crate::auth::AuthApp::plain; the_traffic_police_check_a_transit);
+
+    async fn the_traffic_police_check_a_transit(app: AuthApp) {
+        let mut mario = app.browser();
+        sign_in_as(&app, &mut mario, TENANT, CF, "Mario", "Rossi").await;
+        let id = file_ztl(&mut mario).await;
+        grant(&app, CLERK, "polizia-locale").await;
+        let mut giulia = app.browser();
+        sign_in_as(&app, &mut giulia, TENANT, CLERK, "Giulia", "Bianchi").await;
+        for action in ["take-charge", "approve", "record-payment", "issue-permit"] {
+            let done = act(&mut giulia, &id, action, "").await;
+            assert!(done.status.is_redirection(), "{action}: {}", done.body);
+        }
+        // Tomorrow at 10:00 in Rome, inside the zone's restricted hours and the permit's day.
+        let at = format!("{}T10:00:00%2B01:00", day(1));
+        let check = |plate: &str, at: &str| {
+            format!("/{TENANT}/api/v1/ztl/check?plate={plate}&zone=centro-storico&at={at}")
+        };
+        let allowed = giulia.get(&check("AB123CD", &at)).await;
+        assert_eq!(allowed.status, StatusCode::OK, "{}", allowed.body);
+        let answer: serde_json::Value = serde_json::from_str(&allowed.body).unwrap();
+        assert_eq!(answer["authorised"], true, "{answer}");
+        assert_eq!(answer["restricted"], true, "{answer}");
+        assert!(answer["permit"]["number"].as_str().unwrap().contains('/'), "{answer}");
+
+        let stranger = giulia.get(&check("ZZ999ZZ", &at)).await;
+        let answer: serde_json::Value = serde_json::from_str(&stranger.body).unwrap();
+        assert_eq!(answer["authorised"], false, "{answer}");
+        assert!(answer["permit"].is_null());
+
+        let bad_zone = giulia
+            .get(&format!("/{TENANT}/api/v1/ztl/check?plate=AB123CD&zone=luna"))
+            .await;
+        assert_eq!(bad_zone.status, StatusCode::NOT_FOUND);
+        let bad_plate = giulia.get(&check("AB1", &at)).await;
+        assert_eq!(bad_plate.status, StatusCode::UNPROCESSABLE_ENTITY);
+        // Citizens may not look up other people's transits; nobody anonymous may.
+        assert_eq!(mario.get(&check("AB123CD", &at)).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(
+            app.browser().get(&check("AB123CD", &at)).await.status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+}

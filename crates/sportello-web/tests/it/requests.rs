@@ -578,6 +578,14 @@ mod demo {
                     "{slug}: no {expected:?} in {states:?}"
                 );
             }
+            // The published procedure times count what was decided: three permits issued or
+            // revoked after issue, one rejection (a withdrawal is not a decision).
+            let times = app
+                .get(&format!("/{slug}/trasparenza/tempi-dei-procedimenti"))
+                .await;
+            assert_eq!(times.status, axum::http::StatusCode::OK);
+            assert!(times.body.contains("Concluse entro il termine"), "{}", times.body);
+            assert!(times.body.contains("<td>10</td>") || times.body.contains("<td>3</td>"), "{}", times.body);
             // A second start files nothing more.
             let again = sportello_web::demo_seed::seed_demo_requests(&state, &tenant)
                 .await
@@ -621,5 +629,60 @@ mod time_passes {
             .await
             .unwrap();
         assert_eq!((again.resumed, again.expired), (0, 0), "{again:?}");
+    }
+}
+
+mod fee_calculator {
+    use crate::support::TestApp;
+    use axum::http::StatusCode;
+    use sportello_domain::fees::canone::{QuoteInput, quote};
+
+    crate::app_tests!(the_public_calculator_quotes_like_the_domain);
+
+    async fn the_public_calculator_quotes_like_the_domain(app: TestApp) {
+        let tenant = app.tenant("borgoverde").await;
+        let rules = tenant.profile.rules.canone.as_ref().unwrap();
+        let category = rules.road_categories[0].id.to_string();
+        let start = super::day(10);
+        let end = super::day(19);
+        let expected = quote(
+            rules,
+            &QuoteInput {
+                road_category: &category,
+                occupation_kind: "cantiere",
+                area_hundredths_m2: 1250,
+                start: start.parse().unwrap(),
+                end: end.parse().unwrap(),
+                times: None,
+            },
+        )
+        .unwrap();
+        let base = "/borgoverde/servizi/occupazione-suolo-pubblico/calcolo-canone";
+        let page = app
+            .get(&format!(
+                "{base}?tipo=cantiere&categoria={category}&superficie=12%2C5&dal={start}&al={end}"
+            ))
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        let total = expected.total.to_string().replace('€', "&#8364;");
+        assert!(
+            page.body.contains(&expected.total.to_string()) || page.body.contains(&total),
+            "{} not in {}",
+            expected.total,
+            page.body
+        );
+        // Every factor is shown.
+        for line in &expected.lines {
+            assert!(page.body.contains(&line.label.it), "{} missing", line.label.it);
+        }
+        let bad = app
+            .get(&format!("{base}?tipo=cantiere&categoria={category}&superficie=tanti&dal={start}"))
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(bad.body.contains("value=\"tanti\""), "what was typed stays");
+        let sheet = app.get("/borgoverde/servizi/occupazione-suolo-pubblico").await;
+        assert!(sheet.body.contains("calcolo-canone"));
+        let other = app.get("/borgoverde/servizi/permesso-ztl/calcolo-canone").await;
+        assert_eq!(other.status, StatusCode::NOT_FOUND);
     }
 }
