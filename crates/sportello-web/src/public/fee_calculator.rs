@@ -59,7 +59,14 @@ pub(crate) async fn show(
         .procedure
         .as_ref()
         .is_some_and(|p| p.kind == ProcedureKind::PublicLandOccupation);
-    let Some(rules) = ctx.tenant.profile.rules.canone.as_ref().filter(|_| is_occupation) else {
+    let Some(rules) = ctx
+        .tenant
+        .profile
+        .rules
+        .canone
+        .as_ref()
+        .filter(|_| is_occupation)
+    else {
         return Err(WebError::NotFound);
     };
     let title = t.get("fee.title").to_owned();
@@ -104,7 +111,11 @@ pub(crate) async fn show(
     let say = |field: &str, key: &str| Some((field.to_owned(), t.get(key).to_owned()));
     let area = Decimal::parse(&q.superficie).ok();
     let start = parse_date(&q.dal);
-    let end = if q.al.trim().is_empty() { start } else { parse_date(&q.al) };
+    let end = if q.al.trim().is_empty() {
+        start
+    } else {
+        parse_date(&q.al)
+    };
     let times = match (parse_time(&q.ora_inizio), parse_time(&q.ora_fine)) {
         (Some(from), Some(to)) => Some((from, to)),
         _ => None,
@@ -132,11 +143,17 @@ pub(crate) async fn show(
                     page.total = Some(quote.total.to_string());
                     page.tariff = Some(t.format(
                         "fee.tariff",
-                        &[("date", &sportello_domain::form::format_date(quote.tariff_valid_from))],
+                        &[(
+                            "date",
+                            &sportello_domain::form::format_date(quote.tariff_valid_from),
+                        )],
                     ));
                     None
                 }
-                Err(error) => Some((error.field().to_owned(), error.message().get(lang).to_owned())),
+                Err(error) => Some((
+                    error.field().to_owned(),
+                    error.message().get(lang).to_owned(),
+                )),
             }
         }
     };

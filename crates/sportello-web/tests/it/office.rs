@@ -511,7 +511,10 @@ mod ztl_check {
         let answer: serde_json::Value = serde_json::from_str(&allowed.body).unwrap();
         assert_eq!(answer["authorised"], true, "{answer}");
         assert_eq!(answer["restricted"], true, "{answer}");
-        assert!(answer["permit"]["number"].as_str().unwrap().contains('/'), "{answer}");
+        assert!(
+            answer["permit"]["number"].as_str().unwrap().contains('/'),
+            "{answer}"
+        );
 
         let stranger = giulia.get(&check("ZZ999ZZ", &at)).await;
         let answer: serde_json::Value = serde_json::from_str(&stranger.body).unwrap();
@@ -519,13 +522,18 @@ mod ztl_check {
         assert!(answer["permit"].is_null());
 
         let bad_zone = giulia
-            .get(&format!("/{TENANT}/api/v1/ztl/check?plate=AB123CD&zone=luna"))
+            .get(&format!(
+                "/{TENANT}/api/v1/ztl/check?plate=AB123CD&zone=luna"
+            ))
             .await;
         assert_eq!(bad_zone.status, StatusCode::NOT_FOUND);
         let bad_plate = giulia.get(&check("AB1", &at)).await;
         assert_eq!(bad_plate.status, StatusCode::UNPROCESSABLE_ENTITY);
         // Citizens may not look up other people's transits; nobody anonymous may.
-        assert_eq!(mario.get(&check("AB123CD", &at)).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(
+            mario.get(&check("AB123CD", &at)).await.status,
+            StatusCode::FORBIDDEN
+        );
         assert_eq!(
             app.browser().get(&check("AB123CD", &at)).await.status,
             StatusCode::UNAUTHORIZED

@@ -584,8 +584,16 @@ mod demo {
                 .get(&format!("/{slug}/trasparenza/tempi-dei-procedimenti"))
                 .await;
             assert_eq!(times.status, axum::http::StatusCode::OK);
-            assert!(times.body.contains("Concluse entro il termine"), "{}", times.body);
-            assert!(times.body.contains("<td>10</td>") || times.body.contains("<td>3</td>"), "{}", times.body);
+            assert!(
+                times.body.contains("Concluse entro il termine"),
+                "{}",
+                times.body
+            );
+            assert!(
+                times.body.contains("<td>10</td>") || times.body.contains("<td>3</td>"),
+                "{}",
+                times.body
+            );
             // A second start files nothing more.
             let again = sportello_web::demo_seed::seed_demo_requests(&state, &tenant)
                 .await
@@ -673,16 +681,26 @@ mod fee_calculator {
         );
         // Every factor is shown.
         for line in &expected.lines {
-            assert!(page.body.contains(&line.label.it), "{} missing", line.label.it);
+            assert!(
+                page.body.contains(&line.label.it),
+                "{} missing",
+                line.label.it
+            );
         }
         let bad = app
-            .get(&format!("{base}?tipo=cantiere&categoria={category}&superficie=tanti&dal={start}"))
+            .get(&format!(
+                "{base}?tipo=cantiere&categoria={category}&superficie=tanti&dal={start}"
+            ))
             .await;
         assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(bad.body.contains("value=\"tanti\""), "what was typed stays");
-        let sheet = app.get("/borgoverde/servizi/occupazione-suolo-pubblico").await;
+        let sheet = app
+            .get("/borgoverde/servizi/occupazione-suolo-pubblico")
+            .await;
         assert!(sheet.body.contains("calcolo-canone"));
-        let other = app.get("/borgoverde/servizi/permesso-ztl/calcolo-canone").await;
+        let other = app
+            .get("/borgoverde/servizi/permesso-ztl/calcolo-canone")
+            .await;
         assert_eq!(other.status, StatusCode::NOT_FOUND);
     }
 }
