@@ -4,8 +4,10 @@
 //! production configuration can switch them on.
 //!
 //! Today: the outbox sink, which records every side effect the demo would send to the outside
-//! world and shows it at `/_mock/outbox`. The identity provider, pagoPA and App IO stand-ins
-//! land here with their integrations.
+//! world and shows it at `/_mock/outbox`; an external protocol system ([`MockProtocol`]) that
+//! answers each registration with a number of its own; the identity provider (`idp`). The
+//! pagoPA and App IO stand-ins land here with their integrations: until then the demo's sink
+//! accepts their messages (payment requests included) and only shows them.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::todo)]
 
 pub mod idp;
@@ -14,7 +16,11 @@ use axum::extract::State;
 use axum::response::{Html, IntoResponse};
 use axum::routing::get;
 use axum::{Json, Router};
+use sportello_store::Store;
 use sportello_store::outbox::{DeliveryError, Message, Sink};
+use sportello_store::protocol::{
+    AdapterError, ExternalRef, PROTOCOL_REGISTER_TOPIC, ProtocolAdapter, ProtocolSink, Segnatura,
+};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// A side effect the demo performed, as the outside world would have received it.
@@ -24,6 +30,8 @@ pub struct Delivered {
     pub idempotency_key: String,
     pub payload: serde_json::Value,
     pub attempt: u32,
+    /// What the simulated external system answered, for a protocol registration.
+    pub external_reference: Option<String>,
 }
 
 /// The stand-ins of one demo process.
@@ -56,9 +64,74 @@ impl Sink for MockSink {
                 idempotency_key: message.idempotency_key.clone(),
                 payload: message.payload.clone(),
                 attempt: message.attempt,
+                external_reference: None,
             });
         }
         Ok(())
+    }
+}
+
+/// The external protocol system of the demo comuni: it gives each entry a number of its own
+/// series (`EXT-<year>-<n>`), the same one when the same entry comes again, as a real
+/// system must, and shows the registration at `/_mock/outbox`.
+#[derive(Clone)]
+pub struct MockProtocol {
+    delivered: Arc<Mutex<Vec<Delivered>>>,
+}
+
+/// The system's name in the recorded reference.
+pub const MOCK_PROTOCOL_SYSTEM: &str = "Protocollo esterno simulato";
+
+impl ProtocolAdapter for MockProtocol {
+    async fn register(&self, segnatura: &Segnatura) -> Result<ExternalRef, AdapterError> {
+        let key = segnatura.idempotency_key();
+        let mut delivered = lock(&self.delivered);
+        if let Some(reference) = delivered
+            .iter()
+            .find(|d| d.idempotency_key == key)
+            .and_then(|d| d.external_reference.clone())
+        {
+            return Ok(ExternalRef {
+                system: MOCK_PROTOCOL_SYSTEM.to_owned(),
+                reference,
+            });
+        }
+        let year = segnatura.number.year();
+        let series = delivered
+            .iter()
+            .filter(|d| d.topic == PROTOCOL_REGISTER_TOPIC)
+            .count()
+            + 1;
+        let reference = format!("EXT-{year}-{series:06}");
+        delivered.push(Delivered {
+            topic: PROTOCOL_REGISTER_TOPIC.to_owned(),
+            idempotency_key: key,
+            payload: serde_json::to_value(segnatura).unwrap_or(serde_json::Value::Null),
+            attempt: 1,
+            external_reference: Some(reference.clone()),
+        });
+        Ok(ExternalRef {
+            system: MOCK_PROTOCOL_SYSTEM.to_owned(),
+            reference,
+        })
+    }
+}
+
+/// The demo's outbox sink: protocol registrations go through the store's [`ProtocolSink`] to
+/// [`MockProtocol`] (so the reference is recorded as a real one would be), every other topic
+/// to [`MockSink`].
+pub struct DemoSink {
+    protocol: ProtocolSink<MockProtocol>,
+    others: MockSink,
+}
+
+impl Sink for DemoSink {
+    async fn deliver(&self, message: &Message) -> Result<(), DeliveryError> {
+        if message.topic == PROTOCOL_REGISTER_TOPIC {
+            self.protocol.deliver(message).await
+        } else {
+            self.others.deliver(message).await
+        }
     }
 }
 
@@ -70,6 +143,20 @@ impl MockServices {
     pub fn sink(&self) -> MockSink {
         MockSink {
             delivered: self.delivered.clone(),
+        }
+    }
+
+    pub fn protocol(&self) -> MockProtocol {
+        MockProtocol {
+            delivered: self.delivered.clone(),
+        }
+    }
+
+    /// The sink of `sportello demo`: see [`DemoSink`].
+    pub fn demo_sink(&self, store: Store) -> DemoSink {
+        DemoSink {
+            protocol: ProtocolSink::new(store, self.protocol()),
+            others: self.sink(),
         }
     }
 
@@ -100,7 +187,8 @@ async fn index() -> impl IntoResponse {
          <link rel=\"stylesheet\" href=\"/static/vendor/bootstrap-italia/css/bootstrap-italia.min.css\"></head>\
          <body><main class=\"container py-5\"><h1>Servizi simulati della demo</h1>\
          <p>Questi servizi sostituiscono in locale quelli esterni. Non sono mai attivi in produzione.</p>\
-         <ul><li><a href=\"/_mock/outbox\">Effetti verso l'esterno consegnati dalla coda (outbox), in JSON</a></li></ul>\
+         <ul><li><a href=\"/_mock/outbox\">Effetti verso l'esterno consegnati dalla coda (outbox), in JSON: \
+         registrazioni nel protocollo esterno simulato (con il suo numero), richieste di pagamento in attesa di pagoPA</a></li></ul>\
          <p lang=\"en\">Local stand-ins for outside services, never enabled in production.</p>\
          </main></body></html>",
     )
@@ -112,7 +200,8 @@ async fn outbox(State(mocks): State<MockServices>) -> impl IntoResponse {
         .into_iter()
         .map(|d| {
             serde_json::json!({
-                "topic": d.topic, "idempotency_key": d.idempotency_key, "payload": d.payload, "attempt": d.attempt
+                "topic": d.topic, "idempotency_key": d.idempotency_key, "payload": d.payload,
+                "attempt": d.attempt, "external_reference": d.external_reference
             })
         })
         .collect();
@@ -147,5 +236,35 @@ mod tests {
         );
         assert_eq!(mocks.delivered().len(), 1);
         assert_eq!(mocks.delivered()[0].topic, "demo.effect");
+    }
+
+    #[tokio::test]
+    async fn the_mock_protocol_answers_a_repeat_with_its_first_number() {
+        let mocks = MockServices::new();
+        let protocol = mocks.protocol();
+        let segnatura = |number| Segnatura {
+            tenant: sportello_domain::TenantId::from_uuid(uuid::Uuid::nil()),
+            ipa_code: "c_x000".into(),
+            aoo_code: None,
+            register_code: "PROTOCOLLO".into(),
+            number: sportello_domain::protocol::ProtocolNumber::new(2026, number).unwrap(),
+            registered_at: jiff::Timestamp::UNIX_EPOCH,
+            registration_date: jiff::civil::date(2026, 1, 1),
+            direction: sportello_store::protocol::Direction::Incoming,
+            subject: "Richiesta".into(),
+            correspondent: sportello_store::protocol::Correspondent {
+                name: "Mario Rossi".into(),
+                fiscal_code: None,
+            },
+            pratica: None,
+            attachments: Vec::new(),
+        };
+        let first = protocol.register(&segnatura(1)).await.unwrap();
+        let again = protocol.register(&segnatura(1)).await.unwrap();
+        let second = protocol.register(&segnatura(2)).await.unwrap();
+        assert_eq!(first, again);
+        assert_eq!(first.reference, "EXT-2026-000001");
+        assert_eq!(second.reference, "EXT-2026-000002");
+        assert_eq!(mocks.delivered().len(), 2);
     }
 }

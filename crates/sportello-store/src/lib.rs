@@ -28,6 +28,7 @@ pub mod attachments;
 mod audit;
 mod drafts;
 mod error;
+mod jobs;
 mod migrate;
 pub mod outbox;
 mod pratiche;

@@ -1,21 +1,37 @@
 //! Requests for the demo comuni, in every state a back office meets: filed by the demo
-//! citizens through the same use cases as the portal (drafts, attachments, submission, the
-//! office's steps), so a newcomer opening `/ufficio/` finds a living queue. Only for the demo:
-//! `sportello demo` calls it on a comune that has no requests yet.
+//! citizens through the same use cases as the portal (drafts, attachments, the checks and
+//! assessment of the submission, the office's steps), so a newcomer opening `/ufficio/` finds
+//! a living queue. Only for the demo: `sportello demo` calls it on a comune that has no
+//! requests yet.
+//!
+//! Requests are back-dated (the pratica's clock starts days or months ago) so that remaining
+//! days, overdue flags and expired permits look as they do in a real office. The protocol
+//! register's instants stay the system's (DPR 445/2000 art. 53): only the pratica's clock is
+//! moved. The office's later steps happen now, except for the two permits whose whole story
+//! lies in the past (one expired, one renewed), which are built step by step with past times.
 
 use crate::workflow::citizen::{self, CitizenAction};
 use crate::workflow::decisions::{self, ClerkAction, ClerkInput};
+use crate::workflow::payments::{self, LineKind, PaymentLine, PaymentRequest, Purpose};
 use crate::workflow::submission;
 use crate::{AppState, WebError};
+use jiff::{SignedDuration, Timestamp};
+use sportello_documents::VerificationCode;
 use sportello_domain::calendar;
 use sportello_domain::form::{
     Answers, ChoiceOptions, Field, FieldKind, FormSchema, ValidationContext,
 };
 use sportello_domain::local_rules::LocalRules;
+use sportello_domain::pratica::{
+    PermitValidity, Pratica, PraticaEvent, PraticaState, TransitionError,
+};
 use sportello_domain::procedure::Procedure;
-use sportello_domain::{CodiceFiscale, Tenant};
+use sportello_domain::{CodiceFiscale, Service, Tenant, UserId};
 use sportello_store::attachments::NewAttachment;
-use sportello_store::{Actor, ClientInfo, LoginRecord, QueueFilter, StoredPratica, User};
+use sportello_store::{
+    Actor, ClientInfo, LoginRecord, QueueFilter, StoredPratica, Submission, User,
+};
+use uuid::Uuid;
 
 /// A one-page PDF standing in for every document a demo request attaches.
 const SAMPLE_PDF: &[u8] =
@@ -39,14 +55,36 @@ enum Step {
 
 use Step::{Citizen, Office};
 
+/// One demo request: its service, how many days ago it was filed, and the steps that bring
+/// it to the state it shows. Days are chosen so that nothing is due for the housekeeping
+/// jobs on the day the demo starts (silence-assent requests are within their term), while
+/// one request is overdue, as offices know them.
+struct Script {
+    slug: &'static str,
+    days_ago: i64,
+    steps: Vec<Step>,
+}
+
+fn script(slug: &'static str, days_ago: i64, steps: Vec<Step>) -> Script {
+    Script {
+        slug,
+        days_ago,
+        steps,
+    }
+}
+
 /// Which state each demo request reaches, and by which steps.
-fn scripts() -> Vec<(&'static str, Vec<Step>)> {
+fn scripts() -> Vec<Script> {
     let take = Office(ClerkAction::TakeCharge, "");
+    let approve = Office(ClerkAction::Approve, "");
+    let pay = Office(ClerkAction::RecordPayment, "");
+    let issue = Office(ClerkAction::IssuePermit, "");
     vec![
-        ("permesso-ztl", vec![]),
-        ("permesso-sosta-residenti", vec![take]),
-        (
+        script("permesso-ztl", 2, vec![]),
+        script("permesso-sosta-residenti", 8, vec![take]),
+        script(
             "occupazione-suolo-pubblico",
+            12,
             vec![
                 take,
                 Office(
@@ -55,8 +93,9 @@ fn scripts() -> Vec<(&'static str, Vec<Step>)> {
                 ),
             ],
         ),
-        (
+        script(
             "permesso-ztl",
+            20,
             vec![
                 take,
                 Office(
@@ -69,21 +108,12 @@ fn scripts() -> Vec<(&'static str, Vec<Step>)> {
                 ),
             ],
         ),
-        (
-            "occupazione-suolo-pubblico",
-            vec![take, Office(ClerkAction::Approve, "")],
-        ),
-        (
-            "permesso-ztl",
-            vec![
-                take,
-                Office(ClerkAction::Approve, ""),
-                Office(ClerkAction::RecordPayment, ""),
-                Office(ClerkAction::IssuePermit, ""),
-            ],
-        ),
-        (
+        script("occupazione-suolo-pubblico", 15, vec![take, approve]),
+        script("permesso-ztl", 18, vec![take, approve, pay]),
+        script("permesso-ztl", 25, vec![take, approve, pay, issue]),
+        script(
             "permesso-sosta-residenti",
+            26,
             vec![
                 take,
                 Office(
@@ -100,44 +130,96 @@ fn scripts() -> Vec<(&'static str, Vec<Step>)> {
                 ),
             ],
         ),
-        (
+        script(
             "occupazione-suolo-pubblico",
+            5,
             vec![Citizen(
                 CitizenAction::Withdraw,
                 "Il trasloco è stato rinviato.",
             )],
         ),
-        (
+        script("contrassegno-disabili", 30, vec![take, approve, pay, issue]),
+        script(
             "contrassegno-disabili",
+            40,
             vec![
                 take,
-                Office(ClerkAction::Approve, ""),
-                Office(ClerkAction::RecordPayment, ""),
-                Office(ClerkAction::IssuePermit, ""),
-            ],
-        ),
-        (
-            "contrassegno-disabili",
-            vec![
-                take,
-                Office(ClerkAction::Approve, ""),
-                Office(ClerkAction::RecordPayment, ""),
-                Office(ClerkAction::IssuePermit, ""),
+                approve,
+                pay,
+                issue,
                 Office(
                     ClerkAction::Revoke,
                     "Il contrassegno è stato restituito dal titolare.",
                 ),
             ],
         ),
+        // Overdue: filed 45 days ago, a 30-day term, silence is no answer.
+        script("occupazione-suolo-pubblico", 45, vec![take]),
     ]
+}
+
+/// Who files and decides the demo requests of one comune.
+struct Cast {
+    citizens: Vec<User>,
+    clerk: User,
 }
 
 /// Files the demo requests of `tenant` unless it has requests already; returns how many.
 pub async fn seed_demo_requests(state: &AppState, tenant: &Tenant) -> Result<usize, WebError> {
-    let store = state.store();
-    let scope = store.scoped(tenant.id);
-    let offices = scope.offices().await?;
-    for office in &offices {
+    if has_requests(state, tenant).await? {
+        return Ok(0);
+    }
+    let mut citizens = Vec::new();
+    for (cf, given, family) in CITIZENS {
+        citizens.push(demo_user(state, tenant, cf, given, family).await?);
+    }
+    let cast = Cast {
+        citizens,
+        clerk: demo_user(state, tenant, CLERK.0, CLERK.1, CLERK.2).await?,
+    };
+    let now = Timestamp::now();
+    let mut filed = 0;
+    for (i, script) in scripts().into_iter().enumerate() {
+        let citizen = &cast.citizens[i % cast.citizens.len()];
+        let at = days_before(now, script.days_ago);
+        let Some(pratica) =
+            file_request(state, tenant, script.slug, citizen, at, None, &[]).await?
+        else {
+            continue;
+        };
+        filed += 1;
+        run_steps(state, tenant, &cast, citizen, pratica, &script.steps).await?;
+    }
+    filed += seed_past_permits(state, tenant, &cast, now).await?;
+    Ok(filed)
+}
+
+/// A permit's code for the demo's start page, so that `/verifica/{code}` can be tried at once.
+pub async fn demo_permit_code(
+    state: &AppState,
+    tenant: &Tenant,
+) -> Result<Option<String>, WebError> {
+    let scope = state.store().scoped(tenant.id);
+    for office in scope.offices().await? {
+        let issued = scope
+            .office_queue(
+                office.id.as_str(),
+                &QueueFilter {
+                    states: vec![PraticaState::PermitIssued],
+                    ..QueueFilter::default()
+                },
+            )
+            .await?;
+        if let Some(code) = issued.into_iter().find_map(|p| p.permit_code) {
+            return Ok(Some(code));
+        }
+    }
+    Ok(None)
+}
+
+async fn has_requests(state: &AppState, tenant: &Tenant) -> Result<bool, WebError> {
+    let scope = state.store().scoped(tenant.id);
+    for office in scope.offices().await? {
         let existing = scope
             .office_queue(
                 office.id.as_str(),
@@ -148,98 +230,352 @@ pub async fn seed_demo_requests(state: &AppState, tenant: &Tenant) -> Result<usi
             )
             .await?;
         if !existing.is_empty() {
-            return Ok(0);
+            return Ok(true);
         }
     }
+    Ok(false)
+}
+
+fn days_before(now: Timestamp, days: i64) -> Timestamp {
+    now.checked_sub(SignedDuration::from_hours(24 * days))
+        .unwrap_or(now)
+}
+
+/// Files a request of `citizen` for `slug` as the portal does (draft, attachments, the full
+/// check and assessment, the stamp duty's payment request), with the pratica's clock started
+/// at `submitted_at`. `None` when the comune lacks the service or the demo answers do not
+/// pass its checks (a comune file dropped into the demo may ask for things the demo cannot
+/// guess): the draft is then removed and the demo goes on.
+async fn file_request(
+    state: &AppState,
+    tenant: &Tenant,
+    slug: &str,
+    citizen: &User,
+    submitted_at: Timestamp,
+    renews: Option<Uuid>,
+    overrides: &[(&str, &str)],
+) -> Result<Option<StoredPratica>, WebError> {
+    let store = state.store();
+    let scope = store.scoped(tenant.id);
     let documents = state.documents()?;
-    let citizens: Vec<User> = {
-        let mut users = Vec::new();
-        for (cf, given, family) in CITIZENS {
-            users.push(demo_user(state, tenant, cf, given, family).await?);
-        }
-        users
+    let Some(service) = scope.service(slug).await? else {
+        return Ok(None);
     };
-    let clerk = demo_user(state, tenant, CLERK.0, CLERK.1, CLERK.2).await?;
-    let clerk_actor = Actor::user(clerk.id, ClientInfo::default());
-    let today = calendar::local_date(jiff::Timestamp::now());
-    let mut filed = 0;
-    for (i, (slug, steps)) in scripts().into_iter().enumerate() {
-        let Some(service) = scope.service(slug).await? else {
-            continue;
-        };
-        let citizen = &citizens[i % citizens.len()];
-        let actor = Actor::user(citizen.id, ClientInfo::default());
-        let draft = scope.create_draft(citizen.id, slug, None, &actor).await?;
-        let Some(version) = scope.procedure_version(slug, draft.service_version).await? else {
-            continue;
-        };
-        let procedure = version.procedure;
-        let answers = demo_answers(&procedure, &tenant.profile.rules, today);
+    let actor = Actor::user(citizen.id, ClientInfo::default());
+    let today = calendar::local_date(Timestamp::now());
+    let draft = scope.create_draft(citizen.id, slug, None, &actor).await?;
+    let Some(version) = scope.procedure_version(slug, draft.service_version).await? else {
+        scope.delete_draft(draft.id, citizen.id, &actor).await?;
+        return Ok(None);
+    };
+    let mut answers = demo_answers(&version.procedure, &tenant.profile.rules, today);
+    for (field, value) in overrides {
+        answers.set((*field).to_owned(), vec![(*value).to_owned()]);
+    }
+    scope
+        .save_draft(draft.id, citizen.id, &answers, Some("riepilogo"))
+        .await?;
+    for spec in version.procedure.visible_attachments(&answers) {
         scope
-            .save_draft(draft.id, citizen.id, &answers, Some("riepilogo"))
+            .add_attachment(
+                &documents.vault,
+                draft.id,
+                citizen.id,
+                &NewAttachment {
+                    spec_id: spec.id.to_string(),
+                    file_name: format!("{}.pdf", spec.id),
+                    content_type: "application/pdf".to_owned(),
+                    sensitive: spec.sensitive,
+                },
+                SAMPLE_PDF,
+                &actor,
+            )
             .await?;
-        for spec in procedure.visible_attachments(&answers) {
-            scope
-                .add_attachment(
-                    &documents.vault,
-                    draft.id,
-                    citizen.id,
-                    &NewAttachment {
-                        spec_id: spec.id.to_string(),
-                        file_name: format!("{}.pdf", spec.id),
-                        content_type: "application/pdf".to_owned(),
-                        sensitive: spec.sensitive,
-                    },
-                    SAMPLE_PDF,
-                    &actor,
-                )
-                .await?;
+    }
+    let Some(open) = submission::open_draft(&scope, draft.id, citizen.id).await? else {
+        return Ok(None);
+    };
+    let attachments = scope.draft_attachments(draft.id, citizen.id).await?;
+    let assessment = match submission::check(&open, &attachments, tenant, today) {
+        Ok(assessment) => assessment,
+        Err(errors) => {
+            for error in &errors {
+                tracing::warn!(service = slug, field = %error.field, reason = %error.message.it, "a demo request could not be filed");
+            }
+            scope.delete_draft(draft.id, citizen.id, &actor).await?;
+            return Ok(None);
         }
-        let submitted =
-            match submission::submit(store, tenant, &service, draft.id, citizen.id, &actor).await {
-                Ok(submitted) => submitted,
-                Err(error) => {
-                    tracing::warn!(%error, service = slug, "a demo request could not be filed");
-                    scope.delete_draft(draft.id, citizen.id, &actor).await?;
-                    continue;
+    };
+    let procedure = &open.procedure;
+    let answers = procedure.form.normalise(&open.draft.answers);
+    scope
+        .save_draft(draft.id, citizen.id, &answers, open.draft.step.as_deref())
+        .await?;
+    let term = procedure.term_for(&answers);
+    let silence = procedure.silence;
+    let stamp = procedure.stamp_duty_due(&answers);
+    let calendar = &tenant.profile.calendar;
+    let mut tx = store.begin().await?;
+    let submitted = scope
+        .submit_draft(
+            &mut tx,
+            draft.id,
+            citizen.id,
+            &Submission {
+                subject: format!("Richiesta: {}", service_title(&service)),
+                office: procedure.deciding_office(&service.office).to_string(),
+                assessment: serde_json::to_value(&assessment).ok(),
+            },
+            calendar,
+            &actor,
+            |_, _| match renews {
+                Some(previous) => {
+                    Pratica::submit_renewal(term, silence, submitted_at, calendar, previous)
                 }
-            };
+                None => Pratica::submit(term, silence, submitted_at, calendar),
+            },
+        )
+        .await?;
+    if stamp.on_request > sportello_domain::Cents::ZERO {
+        let pratica = &submitted.pratica;
+        let applicant = &pratica.applicant;
+        payments::request_payment(
+            &mut tx,
+            tenant.id,
+            &PaymentRequest {
+                pratica: pratica.id,
+                protocol: pratica.protocol.to_string(),
+                purpose: Purpose::Submission,
+                debtor_fiscal_code: applicant.fiscal_code.clone(),
+                debtor_name: format!("{} {}", applicant.given_name, applicant.family_name),
+                reason: format!(
+                    "Imposta di bollo sulla richiesta prot. {}",
+                    pratica.protocol
+                ),
+                lines: vec![PaymentLine {
+                    kind: LineKind::StampDuty,
+                    description: "Imposta di bollo sull'istanza (DPR 642/1972)".to_owned(),
+                    amount: stamp.on_request,
+                }],
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(Some(submitted.pratica))
+}
+
+fn service_title(service: &Service) -> &str {
+    &service.title.it
+}
+
+/// The office's and the citizen's steps, now, through the use cases of the back office and
+/// of the personal area. A payment step is skipped when nothing is owed.
+async fn run_steps(
+    state: &AppState,
+    tenant: &Tenant,
+    cast: &Cast,
+    citizen: &User,
+    mut pratica: StoredPratica,
+    steps: &[Step],
+) -> Result<(), WebError> {
+    let store = state.store();
+    let scope = store.scoped(tenant.id);
+    let documents = state.documents()?;
+    let clerk_actor = Actor::user(cast.clerk.id, ClientInfo::default());
+    let actor = Actor::user(citizen.id, ClientInfo::default());
+    for step in steps {
+        if matches!(step, Office(ClerkAction::RecordPayment, _))
+            && pratica.state() != PraticaState::AwaitingPayment
+        {
+            continue;
+        }
+        let outcome = match *step {
+            Office(action, text) => decisions::act(
+                store,
+                documents,
+                tenant,
+                &pratica,
+                pratica.version,
+                action,
+                &ClerkInput {
+                    text: text.to_owned(),
+                    rebuttal: "Le osservazioni non dimostrano il venir meno del requisito."
+                        .to_owned(),
+                },
+                cast.clerk.id,
+                &clerk_actor,
+            )
+            .await?
+            .map(|_| ()),
+            Citizen(action, text) => {
+                citizen::act(store, tenant, &pratica, action, text, &actor).await?
+            }
+        };
+        if let Err(message) = outcome {
+            tracing::warn!(service = %pratica.service_slug, reason = %message.it, "a demo step was refused");
+            break;
+        }
+        match scope.pratica(pratica.id).await? {
+            Some(fresh) => pratica = fresh,
+            None => break,
+        }
+    }
+    Ok(())
+}
+
+/// Two resident parking permits whose story lies in the past: one issued last year and
+/// expired, one about to expire and renewed by a request filed a few days ago (its new
+/// permit issued today, which marks the old one renewed).
+async fn seed_past_permits(
+    state: &AppState,
+    tenant: &Tenant,
+    cast: &Cast,
+    now: Timestamp,
+) -> Result<usize, WebError> {
+    const SLUG: &str = "permesso-sosta-residenti";
+    let today = calendar::local_date(now);
+    let mut filed = 0;
+    let expired_citizen = &cast.citizens[1];
+    let until = today
+        .checked_sub(jiff::Span::new().days(12))
+        .unwrap_or(today);
+    if let Some(issued) =
+        past_permit(state, tenant, cast, expired_citizen, SLUG, now, 380, until).await?
+    {
         filed += 1;
-        let mut pratica: StoredPratica = submitted.pratica;
-        for step in steps {
-            let outcome = match step {
-                Office(action, text) => decisions::act(
-                    store,
-                    documents,
-                    tenant,
-                    &pratica,
-                    pratica.version,
-                    action,
-                    &ClerkInput {
-                        text: text.to_owned(),
-                        rebuttal: "Le osservazioni non dimostrano il venir meno del requisito."
-                            .to_owned(),
-                    },
-                    clerk.id,
-                    &clerk_actor,
-                )
-                .await?
-                .map(|_| ()),
-                Citizen(action, text) => {
-                    citizen::act(store, tenant, &pratica, action, text, &actor).await?
-                }
-            };
-            if let Err(message) = outcome {
-                tracing::warn!(service = slug, reason = %message.it, "a demo step was refused");
-                break;
-            }
-            match scope.pratica(pratica.id).await? {
-                Some(fresh) => pratica = fresh,
-                None => break,
-            }
+        let scope = state.store().scoped(tenant.id);
+        let calendar = &tenant.profile.calendar;
+        scope
+            .transition(
+                issued.id,
+                issued.version,
+                None,
+                calendar,
+                &Actor::system(),
+                |p| p.expire(now),
+            )
+            .await?
+            .map_err(|_| WebError::Internal("a demo permit could not expire"))?;
+    }
+    let renewing_citizen = &cast.citizens[2];
+    let until = today
+        .checked_add(jiff::Span::new().days(20))
+        .unwrap_or(today);
+    if let Some(old) =
+        past_permit(state, tenant, cast, renewing_citizen, SLUG, now, 345, until).await?
+    {
+        filed += 1;
+        let at = days_before(now, 4);
+        if let Some(renewal) = file_request(
+            state,
+            tenant,
+            SLUG,
+            renewing_citizen,
+            at,
+            Some(old.id),
+            &[("request_type", "renewal")],
+        )
+        .await?
+        {
+            filed += 1;
+            let take = Office(ClerkAction::TakeCharge, "");
+            let steps = [
+                take,
+                Office(ClerkAction::Approve, ""),
+                Office(ClerkAction::RecordPayment, ""),
+                Office(ClerkAction::IssuePermit, ""),
+            ];
+            run_steps(state, tenant, cast, renewing_citizen, renewal, &steps).await?;
         }
     }
     Ok(filed)
+}
+
+/// A request filed `days_ago`, decided and paid over the following days, its permit issued
+/// with a code and valid until `until`: every step at its own past time, by the demo clerk.
+#[allow(clippy::too_many_arguments)]
+async fn past_permit(
+    state: &AppState,
+    tenant: &Tenant,
+    cast: &Cast,
+    citizen: &User,
+    slug: &str,
+    now: Timestamp,
+    days_ago: i64,
+    until: jiff::civil::Date,
+) -> Result<Option<StoredPratica>, WebError> {
+    let filed_at = days_before(now, days_ago);
+    let Some(pratica) = file_request(state, tenant, slug, citizen, filed_at, None, &[]).await?
+    else {
+        return Ok(None);
+    };
+    let scope = state.store().scoped(tenant.id);
+    let calendar = &tenant.profile.calendar;
+    let documents = state.documents()?;
+    let Some(version) = scope
+        .procedure_version(pratica.service_slug.as_str(), pratica.service_version)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let (amount, _) = decisions::amount_due_on_approval(&pratica, &version.procedure);
+    let clerk: UserId = cast.clerk.id;
+    let clerk_actor = Actor::user(clerk, ClientInfo::default());
+    let day = move |n: i64| days_before(now, days_ago - n);
+    let issued_at = day(3);
+    let validity = PermitValidity::new(calendar::local_date(issued_at), until)
+        .map_err(|_| WebError::Internal("a demo permit's validity"))?;
+    let code = VerificationCode::issue(&documents.verification, pratica.id);
+    let mut current = pratica;
+    type Transition = Box<dyn FnOnce(&mut Pratica) -> Result<PraticaEvent, TransitionError> + Send>;
+    let mut steps: Vec<(Transition, Option<&str>)> = vec![
+        (
+            Box::new(move |p: &mut Pratica| p.take_charge(day(1), clerk)),
+            None,
+        ),
+        (
+            Box::new(move |p: &mut Pratica| p.approve(day(2), None, amount)),
+            None,
+        ),
+    ];
+    if amount > sportello_domain::Cents::ZERO {
+        let asked = day(2) + SignedDuration::from_mins(1);
+        steps.push((
+            Box::new(move |p: &mut Pratica| p.request_payment(asked)),
+            None,
+        ));
+        steps.push((
+            Box::new(move |p: &mut Pratica| {
+                p.record_payment(day(3) - SignedDuration::from_hours(2))
+            }),
+            None,
+        ));
+    }
+    steps.push((
+        Box::new(move |p: &mut Pratica| p.issue_permit(issued_at, validity)),
+        Some(code.as_str()),
+    ));
+    for (step, permit_code) in steps {
+        match scope
+            .transition(
+                current.id,
+                current.version,
+                permit_code,
+                calendar,
+                &clerk_actor,
+                step,
+            )
+            .await?
+        {
+            Ok(next) => current = next,
+            Err(error) => {
+                tracing::warn!(service = slug, reason = %error.message().it, "a demo permit's past step was refused");
+                return Ok(None);
+            }
+        }
+    }
+    Ok(Some(current))
 }
 
 async fn demo_user(

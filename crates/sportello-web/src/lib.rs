@@ -176,7 +176,8 @@ pub fn app(state: AppState, extra: Router) -> Router {
         .route("/api/v1/services/{service}", get(api::service))
         .merge(requests::routes())
         .merge(office::routes())
-        .merge(public::routes());
+        .merge(public::routes())
+        .merge(api::routes());
 
     let router = Router::new()
         .route("/", get(pages::root::show))

@@ -234,10 +234,10 @@ pub(crate) async fn check(
     let scope = state.store().scoped(ctx.tenant.id);
     let mut ztl_offices = Vec::new();
     for service in scope.services().await? {
-        if let Some(procedure) = &service.procedure {
-            if procedure.kind == sportello_domain::procedure::ProcedureKind::ZtlAccess {
-                ztl_offices.push(procedure.deciding_office(&service.office).to_string());
-            }
+        if let Some(procedure) = &service.procedure
+            && procedure.kind == sportello_domain::procedure::ProcedureKind::ZtlAccess
+        {
+            ztl_offices.push(procedure.deciding_office(&service.office).to_string());
         }
     }
     let allowed = user.roles.iter().any(|role| match role {

@@ -86,9 +86,12 @@ pub async fn serve(file: Option<&Path>, idp_metadata: &[String]) -> anyhow::Resu
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     tracing::info!(listen = %config.listen, database = store.backend().name(), public_url = ?config.public_url, "Sportello is serving");
-    let sink = config
-        .outbox_enabled
-        .then(|| (server::TopicRouter, server::worker_options(&config)));
+    let sink = config.outbox_enabled.then(|| {
+        (
+            server::TopicRouter::new(store.clone()),
+            server::worker_options(&config),
+        )
+    });
     server::run(app, listener, store, sink, config.shutdown_grace, shutdown).await?;
     Ok(ExitCode::SUCCESS)
 }
@@ -170,6 +173,28 @@ pub fn check_config(file: Option<&Path>, explain: bool) -> anyhow::Result<ExitCo
                     "no worker in this process"
                 }
             );
+            // The keys themselves are never printed: only whether `serve` will find them.
+            let presence = |secret: &Option<crate::config::Secret>| {
+                if secret.is_some() {
+                    "set"
+                } else {
+                    "missing (serve refuses to start; see docs/operations.md)"
+                }
+            };
+            println!(
+                "  attachments: {}",
+                config
+                    .storage
+                    .attachments_dir
+                    .as_ref()
+                    .map(|d| d.display().to_string())
+                    .unwrap_or_else(|| "(beside a SQLite database)".to_owned())
+            );
+            println!("  storage key: {}", presence(&config.storage.key));
+            println!(
+                "  verification key: {}",
+                presence(&config.storage.verification_key)
+            );
             Ok(ExitCode::SUCCESS)
         }
         Err(problems) => {
@@ -239,6 +264,14 @@ pub async fn tenant_import(file: Option<&Path>, files: &[PathBuf]) -> anyhow::Re
             outcome.services,
             outcome.offices
         );
+        // A new version applies to requests filed from now on; those already filed keep
+        // the version they were made against.
+        for changed in &outcome.new_procedure_versions {
+            println!(
+                "  new procedure version: {} v{}",
+                changed.slug, changed.version
+            );
+        }
     }
     store.close().await;
     Ok(ExitCode::SUCCESS)

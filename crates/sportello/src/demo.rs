@@ -225,7 +225,7 @@ pub async fn run(file: Option<&Path>, options: DemoOptions) -> anyhow::Result<Ex
         state.clone(),
         Duration::from_secs(15 * 60),
     ));
-    let app = sportello_web::app(state, mocks.router().merge(idp.router()));
+    let app = sportello_web::app(state.clone(), mocks.router().merge(idp.router()));
 
     println!(
         "\nSportello demo — ready in {:.1} s on {base}\n",
@@ -235,6 +235,17 @@ pub async fn run(file: Option<&Path>, options: DemoOptions) -> anyhow::Result<Ex
         println!("  {:<28} {base}/{}/", tenant.profile.name, tenant.slug);
     }
     println!("  {:<28} {base}/_mock/", "Servizi simulati");
+    // One permit of the seeded requests, to try the public verification page at once.
+    if let Some(tenant) = store.tenants().await?.first()
+        && let Some(code) = sportello_web::demo_seed::demo_permit_code(&state, tenant)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot find a demo permit: {e}"))?
+    {
+        println!(
+            "  {:<28} {base}/{}/verifica/{code}",
+            "Verifica di un permesso", tenant.slug
+        );
+    }
     println!("\nPersone della demo (IdP di prova, {base}/_mock/idp/):");
     for person in DEMO_IDENTITIES {
         let role = match person.role {
@@ -264,14 +275,151 @@ pub async fn run(file: Option<&Path>, options: DemoOptions) -> anyhow::Result<Ex
         poll_interval: Duration::from_millis(500),
         retry: RetryPolicy::default(),
     };
+    let sink = mocks.demo_sink(store.clone());
     server::run(
         app,
         listener,
         store,
-        Some((mocks.sink(), options)),
+        Some((sink, options)),
         Duration::from_secs(5),
         shutdown,
     )
     .await?;
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sportello_domain::pratica::PraticaState;
+    use sportello_store::QueueFilter;
+    use std::collections::BTreeMap;
+
+    /// What the demo's back office shows: how many pratiche are in each state, per comune.
+    async fn states(store: &Store) -> BTreeMap<String, BTreeMap<&'static str, usize>> {
+        let mut all = BTreeMap::new();
+        for tenant in store.tenants().await.unwrap() {
+            let scope = store.scoped(tenant.id);
+            let mut counts = BTreeMap::new();
+            for office in scope.offices().await.unwrap() {
+                for pratica in scope
+                    .office_queue(office.id.as_str(), &QueueFilter::default())
+                    .await
+                    .unwrap()
+                {
+                    *counts.entry(pratica.state().key()).or_insert(0) += 1;
+                }
+            }
+            all.insert(tenant.slug.to_string(), counts);
+        }
+        all
+    }
+
+    #[tokio::test]
+    async fn the_demo_seeds_every_state_in_both_comuni_once() {
+        let data = std::env::temp_dir().join(format!("sportello-seed-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&data);
+        std::fs::create_dir_all(&data).unwrap();
+        let url = format!("sqlite://{}", data.join("sportello.db").display());
+        let store = Store::connect(&url, &ConnectOptions::default())
+            .await
+            .unwrap();
+        store.migrate().await.unwrap();
+        for (definition, logo) in demo_tenants().unwrap() {
+            store
+                .import_tenant(&definition, &logo, "test")
+                .await
+                .unwrap();
+        }
+        let state = AppState::new(
+            store.clone(),
+            WebConfig::default(),
+            Metrics::install().unwrap(),
+        )
+        .with_documents(crate::storage::demo_documents(&data).unwrap());
+        for tenant in store.tenants().await.unwrap() {
+            let filed = sportello_web::demo_seed::seed_demo_requests(&state, &tenant)
+                .await
+                .unwrap();
+            assert!(filed >= 14, "{}: {filed}", tenant.slug);
+        }
+        let seeded = states(&store).await;
+        assert_eq!(seeded.len(), 2);
+        for (comune, counts) in &seeded {
+            for expected in [
+                PraticaState::Submitted,
+                PraticaState::InReview,
+                PraticaState::DocumentsRequested,
+                PraticaState::RefusalNoticed,
+                PraticaState::AwaitingPayment,
+                PraticaState::PaymentReceived,
+                PraticaState::PermitIssued,
+                PraticaState::Rejected,
+                PraticaState::Withdrawn,
+                PraticaState::Expired,
+                PraticaState::Revoked,
+                PraticaState::Renewed,
+            ] {
+                assert!(
+                    counts.contains_key(expected.key()),
+                    "{comune}: no {expected:?} in {counts:?}"
+                );
+            }
+        }
+        // Observations filed on the 10-bis notice; a renewal that names the permit it renews;
+        // an overdue request; a permit whose code verifies.
+        for tenant in store.tenants().await.unwrap() {
+            let scope = store.scoped(tenant.id);
+            let mut all = Vec::new();
+            for office in scope.offices().await.unwrap() {
+                all.extend(
+                    scope
+                        .office_queue(office.id.as_str(), &QueueFilter::default())
+                        .await
+                        .unwrap(),
+                );
+            }
+            assert!(
+                all.iter()
+                    .any(|p| p.state() == PraticaState::RefusalNoticed
+                        && p.pratica.observations_filed()),
+                "{}",
+                tenant.slug
+            );
+            assert!(all.iter().any(|p| p.pratica.renews().is_some()));
+            let today = sportello_domain::calendar::local_date(jiff::Timestamp::now());
+            assert!(
+                all.iter()
+                    .any(|p| p.pratica.is_overdue(today, &tenant.profile.calendar)),
+                "{}: nothing overdue",
+                tenant.slug
+            );
+            let code = sportello_web::demo_seed::demo_permit_code(&state, &tenant)
+                .await
+                .unwrap()
+                .unwrap();
+            let documents = crate::storage::demo_documents(&data).unwrap();
+            let id = sportello_documents::VerificationCode::verify(&documents.verification, &code)
+                .unwrap();
+            assert!(all.iter().any(|p| p.id == id));
+            // Nothing is due for the housekeeping jobs on the day the demo starts.
+            let report = sportello_web::housekeeping::run(&state, jiff::Timestamp::now())
+                .await
+                .unwrap();
+            assert_eq!(
+                (report.resumed, report.granted_by_silence, report.expired),
+                (0, 0, 0)
+            );
+        }
+        // A second start files nothing more.
+        for tenant in store.tenants().await.unwrap() {
+            let again = sportello_web::demo_seed::seed_demo_requests(&state, &tenant)
+                .await
+                .unwrap();
+            assert_eq!(again, 0);
+        }
+        assert_eq!(states(&store).await, seeded);
+        store.close().await;
+        std::fs::remove_dir_all(&data).unwrap();
+    }
 }

@@ -6,6 +6,9 @@ use crate::config::Config;
 use anyhow::Context;
 use sportello_store::Store;
 use sportello_store::outbox::{DeliveryError, Message, RetryPolicy, Sink, Worker, WorkerOptions};
+use sportello_store::protocol::{
+    AdapterError, ExternalRef, PROTOCOL_REGISTER_TOPIC, ProtocolAdapter, ProtocolSink, Segnatura,
+};
 use std::future::IntoFuture;
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -60,25 +63,67 @@ impl ShutdownSignal {
     }
 }
 
-/// The sink of `serve` until the pagoPA, App IO and e-mail integrations register their topics:
-/// a message nobody can deliver fails for good, visibly, instead of being retried forever.
-pub struct TopicRouter;
+/// The sink of `serve`, by topic:
+///
+/// - `protocol.register`: the local register is the comune's register of record (its entry
+///   was written with the request); without an external protocol system configured, the
+///   [`LocalRegister`] adapter records each entry as local-only, so that the outbox shows it
+///   handled;
+/// - `payment.requested`: held, pending, until the pagoPA integration is installed; the
+///   message gets its attempt back each time, so it never runs out of attempts, and is looked
+///   at again every [`PAYMENT_HOLD`]. Meanwhile clerks record payments made at the counter;
+/// - any other topic: an integration this release does not have. It fails for good, visibly
+///   (`outbox_depth().failed`, the log), instead of being retried forever.
+pub struct TopicRouter {
+    store: Store,
+    protocol: ProtocolSink<LocalRegister>,
+}
+
+impl TopicRouter {
+    pub fn new(store: Store) -> TopicRouter {
+        TopicRouter {
+            protocol: ProtocolSink::new(store.clone(), LocalRegister),
+            store,
+        }
+    }
+}
 
 /// How long a payment request waits between checks while no payment service is configured.
 const PAYMENT_HOLD: Duration = Duration::from_secs(6 * 3600);
 
+/// The system name recorded for entries no external protocol system registered.
+pub const LOCAL_REGISTER_SYSTEM: &str = "local";
+
+/// The protocol adapter of an installation without an external protocol system: the entry's
+/// own number is its reference, under the system name [`LOCAL_REGISTER_SYSTEM`].
+pub struct LocalRegister;
+
+impl ProtocolAdapter for LocalRegister {
+    async fn register(&self, segnatura: &Segnatura) -> Result<ExternalRef, AdapterError> {
+        Ok(ExternalRef {
+            system: LOCAL_REGISTER_SYSTEM.to_owned(),
+            reference: segnatura.number.to_string(),
+        })
+    }
+}
+
 impl Sink for TopicRouter {
     async fn deliver(&self, message: &Message) -> Result<(), DeliveryError> {
         match message.topic.as_str() {
-            // Without an external protocol system the local register is the register: its
-            // entry was written with the request, so there is nothing more to do.
-            "protocol.register" => Ok(()),
-            // Payment requests wait for the pagoPA integration; meanwhile clerks record
-            // payments made at the counter.
-            "payment.requested" => Err(DeliveryError::Transient {
-                reason: "no payment service is configured on this installation".into(),
-                retry_after: Some(PAYMENT_HOLD),
-            }),
+            PROTOCOL_REGISTER_TOPIC => self.protocol.deliver(message).await,
+            "payment.requested" => {
+                self.store
+                    .hold_outbox_message(message.id)
+                    .await
+                    .map_err(|e| DeliveryError::Transient {
+                        reason: format!("cannot hold the payment request: {e}"),
+                        retry_after: None,
+                    })?;
+                Err(DeliveryError::Transient {
+                    reason: "waiting for the pagoPA integration: no payment service is configured on this installation".into(),
+                    retry_after: Some(PAYMENT_HOLD),
+                })
+            }
             topic => Err(DeliveryError::Permanent {
                 reason: format!("no handler for topic {topic}"),
             }),
@@ -172,5 +217,58 @@ async fn housekeeping(store: Store, mut stopped: watch::Receiver<bool>) {
             Ok(purged) => tracing::debug!(?purged, "identity housekeeping"),
             Err(error) => tracing::warn!(%error, "identity housekeeping failed"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sportello_store::ConnectOptions;
+    use sportello_store::outbox::{NewMessage, Status};
+
+    #[tokio::test]
+    async fn payment_requests_stay_pending_and_unknown_topics_fail() {
+        let dir = std::env::temp_dir().join(format!("sportello-router-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let url = format!("sqlite://{}", dir.join("outbox.db").display());
+        let store = Store::connect(&url, &ConnectOptions::default())
+            .await
+            .unwrap();
+        store.migrate().await.unwrap();
+        for (topic, key) in [
+            ("payment.requested", "payment:x:submission"),
+            ("io.message", "io:x"),
+        ] {
+            store
+                .enqueue(&NewMessage {
+                    tenant: None,
+                    topic: topic.into(),
+                    idempotency_key: key.into(),
+                    payload: serde_json::json!({}),
+                    // Two attempts: a held message must never spend the first.
+                    max_attempts: 2,
+                })
+                .await
+                .unwrap();
+        }
+        let worker = Worker::new(
+            store.clone(),
+            TopicRouter::new(store.clone()),
+            WorkerOptions::default(),
+        );
+        assert_eq!(worker.run_once().await.unwrap(), 2);
+        let payment = store
+            .outbox_message_state("payment:x:submission")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(payment.status, Status::Pending);
+        assert_eq!(payment.attempts, 0, "the held attempt is given back");
+        assert!(payment.available_at.as_timestamp() > jiff::Timestamp::now());
+        let unknown = store.outbox_message_state("io:x").await.unwrap().unwrap();
+        assert_eq!(unknown.status, Status::Failed);
+        store.close().await;
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -3,7 +3,17 @@
 //! the comune's own server URL filled in).
 //!
 //! Errors are Problem Details (RFC 9457, `application/problem+json`) with a title in the
-//! language of the request.
+//! language of the request; a refusal of the domain adds its reason as `detail`, and answers
+//! to fix add `errors` (field and message).
+//!
+//! The citizen's and the clerk's actions (`me`, `office`) authenticate with the session cookie
+//! of the portal and, like every form, need the anti-forgery token on writes (the
+//! `X-CSRF-Token` header, equal to the `csrf` cookie). They call the same use cases as the
+//! HTML pages (`crate::workflow`).
+
+mod citizen;
+mod office;
+mod public;
 
 use crate::WebError;
 use crate::i18n::Translator;
@@ -15,6 +25,8 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{Value, json};
+use sportello_domain::form::FieldError;
+use sportello_domain::text::LocalizedText;
 use sportello_domain::{Lang, Office, Service, ServiceAccess};
 use std::sync::OnceLock;
 
@@ -25,16 +37,28 @@ pub(crate) struct ApiError {
     status: StatusCode,
     title_key: &'static str,
     lang: Lang,
+    detail: Option<String>,
+    errors: Vec<FieldError>,
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let t = Translator::new(self.lang);
-        let body = json!({
+        let mut body = json!({
             "type": "about:blank",
             "title": t.get(self.title_key),
             "status": self.status.as_u16(),
         });
+        if let Some(detail) = self.detail {
+            body["detail"] = json!(detail);
+        }
+        if !self.errors.is_empty() {
+            body["errors"] = self
+                .errors
+                .iter()
+                .map(|e| json!({ "field": e.field, "message": e.message.get(self.lang) }))
+                .collect();
+        }
         (
             self.status,
             [(header::CONTENT_TYPE, "application/problem+json")],
@@ -45,43 +69,138 @@ impl IntoResponse for ApiError {
 }
 
 impl ApiError {
-    fn from_web(error: impl Into<WebError>, lang: Lang) -> ApiError {
+    fn new(status: StatusCode, title_key: &'static str, lang: Lang) -> ApiError {
+        ApiError {
+            status,
+            title_key,
+            lang,
+            detail: None,
+            errors: Vec::new(),
+        }
+    }
+
+    pub(crate) fn not_found(lang: Lang) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, "error.not_found.title", lang)
+    }
+
+    /// No session: the caller must sign in on the portal first.
+    pub(crate) fn unauthorised(lang: Lang) -> ApiError {
+        ApiError::new(StatusCode::UNAUTHORIZED, "api.error.unauthorised", lang)
+    }
+
+    pub(crate) fn forbidden(lang: Lang) -> ApiError {
+        ApiError::new(StatusCode::FORBIDDEN, "error.forbidden.title", lang)
+    }
+
+    /// Answers to fix, each next to its field.
+    pub(crate) fn invalid(errors: Vec<FieldError>, lang: Lang) -> ApiError {
+        ApiError {
+            errors,
+            ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "api.error.invalid", lang)
+        }
+    }
+
+    /// The domain refused the step, with its reason.
+    pub(crate) fn refused(reason: &LocalizedText, lang: Lang) -> ApiError {
+        ApiError {
+            detail: Some(reason.get(lang).to_owned()),
+            ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "api.error.refused", lang)
+        }
+    }
+
+    /// The pratica changed since the version the caller saw.
+    pub(crate) fn conflict(lang: Lang) -> ApiError {
+        ApiError::new(StatusCode::CONFLICT, "api.error.conflict", lang)
+    }
+
+    pub(crate) fn from_web(error: impl Into<WebError>, lang: Lang) -> ApiError {
         let error = error.into();
         match error {
-            WebError::NotFound => ApiError {
-                status: StatusCode::NOT_FOUND,
-                title_key: "error.not_found.title",
+            WebError::NotFound => ApiError::not_found(lang),
+            WebError::UnknownTenant => {
+                ApiError::new(StatusCode::NOT_FOUND, "error.unknown_tenant.title", lang)
+            }
+            WebError::Forbidden(_) => ApiError::forbidden(lang),
+            WebError::Unavailable => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "error.unavailable.title",
                 lang,
-            },
-            WebError::UnknownTenant => ApiError {
-                status: StatusCode::NOT_FOUND,
-                title_key: "error.unknown_tenant.title",
-                lang,
-            },
-            WebError::Forbidden(_) => ApiError {
-                status: StatusCode::FORBIDDEN,
-                title_key: "error.forbidden.title",
-                lang,
-            },
-            WebError::Unavailable => ApiError {
-                status: StatusCode::SERVICE_UNAVAILABLE,
-                title_key: "error.unavailable.title",
-                lang,
-            },
+            ),
             WebError::Store(_) | WebError::Template(_) | WebError::Internal(_) => {
                 tracing::error!(%error, "API request failed");
-                ApiError {
-                    status: StatusCode::INTERNAL_SERVER_ERROR,
-                    title_key: "error.internal.title",
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "error.internal.title",
                     lang,
-                }
+                )
             }
         }
     }
 }
 
 /// [`TenantContext`] for API handlers: an unknown comune is a Problem Details 404, not a page.
-pub(crate) struct ApiContext(TenantContext);
+pub(crate) struct ApiContext(pub(crate) TenantContext);
+
+impl ApiContext {
+    /// The signed-in person, or 401.
+    pub(crate) fn user(&self) -> Result<&crate::auth::SessionUser, ApiError> {
+        self.0
+            .user
+            .as_ref()
+            .ok_or_else(|| ApiError::unauthorised(self.0.lang))
+    }
+
+    /// Turns a page-side failure into Problem Details in the request's language.
+    pub(crate) fn fail(&self, error: impl Into<WebError>) -> ApiError {
+        ApiError::from_web(error, self.0.lang)
+    }
+}
+
+/// A JSON request body: `None` when empty; anything that is not the expected JSON is a 422
+/// Problem (not the framework's plain-text 400), so that clients get one error format.
+pub(crate) fn json_body<T: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+    lang: Lang,
+) -> Result<Option<T>, ApiError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    serde_json::from_slice(bytes)
+        .map(Some)
+        .map_err(|error| ApiError {
+            detail: Some(error.to_string()),
+            ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "api.error.invalid", lang)
+        })
+}
+
+/// The routes of the citizen's and the clerk's actions and of the public lookups.
+pub(crate) fn routes() -> axum::Router<crate::AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/api/v1/me/pratiche", get(citizen::list_pratiche))
+        .route("/api/v1/me/pratiche/{pratica}", get(citizen::show_pratica))
+        .route("/api/v1/me/pratiche/{pratica}/{action}", post(citizen::act))
+        .route(
+            "/api/v1/me/drafts",
+            get(citizen::list_drafts).post(citizen::create_draft),
+        )
+        .route(
+            "/api/v1/me/drafts/{draft}",
+            get(citizen::show_draft).put(citizen::save_draft),
+        )
+        .route("/api/v1/me/drafts/{draft}/submit", post(citizen::submit))
+        .route("/api/v1/office/pratiche", get(office::queue))
+        .route("/api/v1/office/pratiche/{pratica}", get(office::show))
+        .route(
+            "/api/v1/office/pratiche/{pratica}/actions/{action}",
+            post(office::act),
+        )
+        .route(
+            "/api/v1/services/{service}/fee-quote",
+            get(public::fee_quote),
+        )
+        .route("/api/v1/verify/{code}", get(public::verify))
+}
 
 impl FromRequestParts<crate::AppState> for ApiContext {
     type Rejection = ApiError;

@@ -32,6 +32,10 @@ pub(crate) fn routes() -> Router<AppState> {
             get(pages::permit_pdf),
         )
         .route(
+            "/ufficio/pratiche/{pratica}/lettere/{seq}",
+            get(pages::letter_pdf),
+        )
+        .route(
             "/area-personale/pratiche/{pratica}/permesso.pdf",
             get(permit::citizen_pdf),
         )

@@ -4,15 +4,14 @@
 use crate::WebError;
 use crate::pages::layout::Layout;
 use crate::pages::render;
-use crate::requests::pratiche::{letterhead, own_pratica};
+use crate::requests::pratiche::own_pratica;
 use crate::requests::signed_in;
 use crate::tenant::TenantContext;
 use askama::Template;
 use axum::extract::Path;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use sportello_documents::{Permit, ProtocolStamp, Row, Signatory, VerificationCode};
-use sportello_domain::assessment::Assessment;
+use sportello_documents::VerificationCode;
 use sportello_domain::calendar;
 use sportello_domain::form::format_date;
 use sportello_domain::pratica::PraticaState;
@@ -20,84 +19,14 @@ use sportello_domain::procedure::ProcedureKind;
 use sportello_store::StoredPratica;
 use uuid::Uuid;
 
-/// What the permit shows besides holder and dates, from the assessment made at filing. The
-/// disabled badge shows nothing more: it must carry no health data.
-pub(crate) fn permit_rows(pratica: &StoredPratica, lang: sportello_domain::Lang) -> Vec<Row> {
-    let assessment: Option<Assessment> = pratica
-        .assessment
-        .clone()
-        .and_then(|value| serde_json::from_value(value).ok());
-    assessment
-        .map(|a| {
-            a.permit
-                .lines
-                .iter()
-                .map(|line| Row::new(line.label.get(lang), line.value.get(lang)))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-pub(crate) fn verification_url(ctx: &TenantContext, code: &str) -> String {
-    format!(
-        "{}{}/verifica/{code}",
-        ctx.state.0.config.public_url.as_deref().unwrap_or_default(),
-        ctx.base
-    )
-}
+pub(crate) use crate::workflow::decisions::permit_rows;
 
 /// The permit of an issued pratica, as a PDF.
 pub(crate) async fn permit_document(
     ctx: &TenantContext,
     pratica: &StoredPratica,
 ) -> Result<Vec<u8>, WebError> {
-    let lang = ctx.lang;
-    let (Some(code), Some(validity)) = (&pratica.permit_code, pratica.pratica.permit()) else {
-        return Err(WebError::NotFound);
-    };
-    let scope = ctx.state.store().scoped(ctx.tenant.id);
-    let service = scope
-        .service(pratica.service_slug.as_str())
-        .await?
-        .ok_or(WebError::NotFound)?;
-    let office = scope.office(&pratica.office).await?;
-    let office_name = office
-        .as_ref()
-        .map_or_else(|| pratica.office.clone(), |o| o.name.get(lang).to_owned());
-    let permit = Permit {
-        lang,
-        comune: letterhead(&ctx.tenant),
-        title: service.title.get(lang).to_owned(),
-        number: pratica.protocol.to_string(),
-        protocol: ProtocolStamp {
-            number: pratica.protocol.to_string(),
-            registered_at: pratica
-                .pratica
-                .decided_at()
-                .unwrap_or(pratica.pratica.submitted_at()),
-        },
-        holder: format!(
-            "{} {}",
-            pratica.applicant.given_name, pratica.applicant.family_name
-        ),
-        rows: permit_rows(pratica, lang),
-        valid_from: validity.from(),
-        valid_until: Some(validity.until()),
-        signatory: Signatory {
-            name: office
-                .as_ref()
-                .and_then(|o| o.manager.clone())
-                .unwrap_or_else(|| office_name.clone()),
-            role: None,
-        },
-        office: office_name,
-        verification_url: verification_url(ctx, code),
-        notes: Vec::new(),
-    };
-    sportello_documents::render_permit(&permit).map_err(|error| {
-        tracing::error!(%error, "the permit did not render");
-        WebError::Internal("permit rendering")
-    })
+    crate::workflow::decisions::permit_pdf(&ctx.state, &ctx.tenant, pratica, ctx.lang).await
 }
 
 pub(crate) fn pdf_response(name: &str, bytes: Vec<u8>) -> Response {

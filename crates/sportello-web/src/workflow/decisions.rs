@@ -6,14 +6,22 @@
 
 use super::payments::{self, LineKind, PaymentLine, PaymentRequest, Purpose};
 use crate::documents::Documents;
-use sportello_documents::VerificationCode;
+use crate::requests::pratiche::letterhead;
+use crate::{AppState, WebError};
+use sportello_documents::{
+    Decision, DecisionKind, Permit, Person, ProtocolStamp, Row, Signatory, VerificationCode,
+};
 use sportello_domain::assessment::Assessment;
 use sportello_domain::calendar;
-use sportello_domain::pratica::{Action, PermitValidity, Pratica, Statement, TransitionError};
+use sportello_domain::pratica::{
+    Action, EventKind, PermitValidity, Pratica, Statement, TransitionError,
+};
 use sportello_domain::procedure::Procedure;
+use sportello_domain::protocol::ProtocolNumber;
 use sportello_domain::text::LocalizedText;
-use sportello_domain::{Cents, Tenant, UserId};
+use sportello_domain::{Cents, Lang, Tenant, UserId};
 use sportello_store::attachments::AttachmentSelection;
+use sportello_store::protocol::{Correspondent, Direction, NewProtocolEntry};
 use sportello_store::{Actor, Store, StoreError, StoredPratica};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -283,6 +291,29 @@ pub(crate) async fn act(
     version += 1;
     let mut stored = stored;
 
+    // A letter to the citizen (documents request, 10-bis notice, refusal) is an outgoing
+    // document of the comune: it takes its own protocol number (DPR 445/2000 art. 53), in
+    // the same transaction as the step it announces.
+    if let Some(kind) = event_letter(&event.kind) {
+        let applicant = &pratica.applicant;
+        scope
+            .register_protocol(
+                &mut tx,
+                &NewProtocolEntry {
+                    direction: Direction::Outgoing,
+                    correspondent: Correspondent {
+                        name: format!("{} {}", applicant.given_name, applicant.family_name),
+                        fiscal_code: Some(applicant.fiscal_code.clone()),
+                    },
+                    subject: letter_subject(kind, &pratica.protocol),
+                    pratica: Some(pratica.id),
+                    attachments: Vec::new(),
+                },
+                actor,
+            )
+            .await?;
+    }
+
     // An approval that makes money due asks for the payment at once, in the same
     // transaction: the citizen is never told "approved" without being told what to pay.
     if action == ClerkAction::Approve {
@@ -368,4 +399,302 @@ fn conflict() -> LocalizedText {
         "La pratica è stata modificata da un altro operatore: ricarica la pagina e riprova.",
         "Another clerk changed this pratica: reload the page and try again.",
     )
+}
+
+/// Hands the pratica to a clerk of its office (the one acting, or a colleague), as seen at
+/// `seen_version`. Whether `assignee` belongs to the office is the caller's check: the
+/// domain only knows users.
+pub(crate) async fn assign(
+    store: &Store,
+    tenant: &Tenant,
+    pratica: &StoredPratica,
+    seen_version: u64,
+    assignee: UserId,
+    actor: &Actor,
+) -> Result<Result<StoredPratica, LocalizedText>, StoreError> {
+    if pratica.version != seen_version {
+        return Ok(Err(conflict()));
+    }
+    let outcome = store
+        .scoped(tenant.id)
+        .transition(
+            pratica.id,
+            seen_version,
+            None,
+            &tenant.profile.calendar,
+            actor,
+            |p| p.assign(jiff::Timestamp::now(), assignee),
+        )
+        .await;
+    match outcome {
+        Ok(Ok(stored)) => Ok(Ok(stored)),
+        Ok(Err(error)) => Ok(Err(error.message())),
+        Err(StoreError::Conflict(_)) => Ok(Err(conflict())),
+        Err(error) => Err(error),
+    }
+}
+
+/// The letter an event of the office sends the citizen, if it sends one.
+pub(crate) fn event_letter(kind: &EventKind) -> Option<DecisionKind> {
+    match kind {
+        EventKind::DocumentsRequested { .. } => Some(DecisionKind::DocumentsRequest),
+        EventKind::RefusalNoticed { .. } => Some(DecisionKind::IntendedRefusal),
+        EventKind::Rejected { .. } => Some(DecisionKind::Rejection),
+        _ => None,
+    }
+}
+
+/// The *oggetto* of a letter's protocol entry. Each kind of letter goes out at most once
+/// per pratica (the domain allows one documents request, one notice, one refusal), so the
+/// subject and the pratica find the entry again.
+fn letter_subject(kind: DecisionKind, request: &ProtocolNumber) -> String {
+    let what = match kind {
+        DecisionKind::DocumentsRequest => "Richiesta di integrazione documentale",
+        DecisionKind::IntendedRefusal => {
+            "Comunicazione dei motivi ostativi all'accoglimento (art. 10-bis L. 241/1990)"
+        }
+        DecisionKind::Rejection => "Provvedimento di diniego",
+    };
+    format!("{what} – istanza prot. {request}")
+}
+
+/// Where a comune's pages are reached from outside: its own domain, else the platform's
+/// public address (or, without one, the site root) followed by its slug. Printed on
+/// documents, which leave the browser.
+fn tenant_address(state: &AppState, tenant: &Tenant) -> String {
+    match (
+        tenant.profile.domains.first(),
+        state.0.config.public_url.as_deref(),
+    ) {
+        (Some(domain), Some(_)) => format!("https://{}", domain.as_str()),
+        (_, Some(url)) => format!("{}/{}", url.trim_end_matches('/'), tenant.slug),
+        (_, None) => format!("/{}", tenant.slug),
+    }
+}
+
+/// What the permit shows besides holder and dates, from the assessment made at filing. The
+/// disabled badge's lines carry no health data by construction.
+pub(crate) fn permit_rows(pratica: &StoredPratica, lang: Lang) -> Vec<Row> {
+    stored_assessment(pratica)
+        .map(|a| {
+            a.permit
+                .lines
+                .iter()
+                .map(|line| Row::new(line.label.get(lang), line.value.get(lang)))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn stored_assessment(pratica: &StoredPratica) -> Option<Assessment> {
+    pratica
+        .assessment
+        .clone()
+        .and_then(|value| serde_json::from_value(value).ok())
+}
+
+/// The office's name and who signs for it: its manager, or the office itself when the comune
+/// file names none.
+async fn office_and_signatory(
+    state: &AppState,
+    tenant: &Tenant,
+    pratica: &StoredPratica,
+    lang: Lang,
+) -> Result<(String, Signatory), WebError> {
+    let office = state
+        .store()
+        .scoped(tenant.id)
+        .office(&pratica.office)
+        .await?;
+    let name = office
+        .as_ref()
+        .map_or_else(|| pratica.office.clone(), |o| o.name.get(lang).to_owned());
+    let signatory = Signatory {
+        name: office
+            .and_then(|o| o.manager)
+            .unwrap_or_else(|| name.clone()),
+        role: None,
+    };
+    Ok((name, signatory))
+}
+
+fn holder(pratica: &StoredPratica) -> String {
+    format!(
+        "{} {}",
+        pratica.applicant.given_name, pratica.applicant.family_name
+    )
+}
+
+/// The permit of an issued pratica as an A4 PDF, with the QR code of its public
+/// verification page. `NotFound` when no permit was issued.
+pub(crate) async fn permit_pdf(
+    state: &AppState,
+    tenant: &Tenant,
+    pratica: &StoredPratica,
+    lang: Lang,
+) -> Result<Vec<u8>, WebError> {
+    let (Some(code), Some(validity)) = (&pratica.permit_code, pratica.pratica.permit()) else {
+        return Err(WebError::NotFound);
+    };
+    let service = state
+        .store()
+        .scoped(tenant.id)
+        .service(pratica.service_slug.as_str())
+        .await?
+        .ok_or(WebError::NotFound)?;
+    let (office, signatory) = office_and_signatory(state, tenant, pratica, lang).await?;
+    let permit = Permit {
+        lang,
+        comune: letterhead(tenant),
+        title: service.title.get(lang).to_owned(),
+        number: pratica.protocol.to_string(),
+        protocol: ProtocolStamp {
+            number: pratica.protocol.to_string(),
+            registered_at: pratica
+                .pratica
+                .decided_at()
+                .unwrap_or(pratica.pratica.submitted_at()),
+        },
+        holder: holder(pratica),
+        rows: permit_rows(pratica, lang),
+        valid_from: validity.from(),
+        valid_until: Some(validity.until()),
+        office,
+        signatory,
+        verification_url: format!("{}/verifica/{code}", tenant_address(state, tenant)),
+        notes: Vec::new(),
+    };
+    sportello_documents::render_permit(&permit).map_err(|error| {
+        tracing::error!(%error, "the permit did not render");
+        WebError::Internal("permit rendering")
+    })
+}
+
+/// The letter sent with the event `seq` of the pratica's history (a documents request, a
+/// 10-bis notice, a refusal) as an A4 PDF, under the protocol number it went out with.
+/// `NotFound` for any other event.
+pub(crate) async fn decision_pdf(
+    state: &AppState,
+    tenant: &Tenant,
+    pratica: &StoredPratica,
+    seq: u64,
+    lang: Lang,
+) -> Result<Vec<u8>, WebError> {
+    let scope = state.store().scoped(tenant.id);
+    let event = scope
+        .pratica_events(pratica.id)
+        .await?
+        .into_iter()
+        .find(|e| e.seq == seq)
+        .ok_or(WebError::NotFound)?
+        .event;
+    let kind = event_letter(&event.kind).ok_or(WebError::NotFound)?;
+    let subject = letter_subject(kind, &pratica.protocol);
+    // The entry was registered in the step's transaction, a moment after the event's
+    // instant: on its day, or just past midnight on the next.
+    let day = calendar::local_date(event.at);
+    let mut entry = None;
+    for day in [Some(day), day.tomorrow().ok()].into_iter().flatten() {
+        entry = scope
+            .protocol_register_of_day(day)
+            .await?
+            .into_iter()
+            .find(|e| {
+                e.direction == Direction::Outgoing
+                    && e.pratica == Some(pratica.id)
+                    && e.subject == subject
+            });
+        if entry.is_some() {
+            break;
+        }
+    }
+    let entry = entry.ok_or(WebError::NotFound)?;
+    let request_registered_at = scope
+        .protocol_entry(pratica.protocol)
+        .await?
+        .map_or(pratica.pratica.submitted_at(), |e| e.registered_at);
+    let (body, reply_by) = match &event.kind {
+        EventKind::DocumentsRequested {
+            message,
+            resumes_by,
+        } => (paragraphs(message), Some(*resumes_by)),
+        EventKind::RefusalNoticed {
+            reasons,
+            observations_by,
+        } => (paragraphs(reasons), Some(*observations_by)),
+        EventKind::Rejected {
+            motivation,
+            observations_rebuttal,
+        } => {
+            let mut body = paragraphs(motivation);
+            if let Some(rebuttal) = observations_rebuttal {
+                body.push(
+                    match lang {
+                        Lang::It => "Sulle osservazioni presentate:",
+                        Lang::En => "On the observations submitted:",
+                    }
+                    .to_owned(),
+                );
+                body.extend(paragraphs(rebuttal));
+            }
+            (body, None)
+        }
+        _ => return Err(WebError::NotFound),
+    };
+    let service = scope
+        .service(pratica.service_slug.as_str())
+        .await?
+        .map_or_else(
+            || pratica.service_slug.to_string(),
+            |s| s.title.get(lang).to_owned(),
+        );
+    let (office, signatory) = office_and_signatory(state, tenant, pratica, lang).await?;
+    let decision = Decision {
+        lang,
+        comune: letterhead(tenant),
+        kind,
+        protocol: ProtocolStamp {
+            number: entry.number.to_string(),
+            registered_at: entry.registered_at,
+        },
+        request_protocol: ProtocolStamp {
+            number: pratica.protocol.to_string(),
+            registered_at: request_registered_at,
+        },
+        recipient: Person {
+            name: holder(pratica),
+            codice_fiscale: pratica.applicant.fiscal_code.to_string(),
+        },
+        service,
+        body,
+        reply_by,
+        follow_url: format!(
+            "{}/area-personale/pratiche/{}",
+            tenant_address(state, tenant),
+            pratica.id
+        ),
+        office,
+        signatory,
+    };
+    sportello_documents::render_decision(&decision).map_err(|error| {
+        tracing::error!(%error, "the decision letter did not render");
+        WebError::Internal("decision rendering")
+    })
+}
+
+fn paragraphs(text: &Statement) -> Vec<String> {
+    text.as_str()
+        .split("\n\n")
+        .map(|p| p.trim().to_owned())
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
+/// The events of a pratica that sent a letter, by `seq`: what the history links to.
+pub(crate) fn letters(events: &[sportello_store::StoredEvent]) -> Vec<u64> {
+    events
+        .iter()
+        .filter(|e| event_letter(&e.event.kind).is_some())
+        .map(|e| e.seq)
+        .collect()
 }

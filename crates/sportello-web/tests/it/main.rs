@@ -4,6 +4,7 @@ mod api;
 mod auth;
 mod office;
 mod pages;
+mod public;
 mod requests;
 mod security;
 mod support;

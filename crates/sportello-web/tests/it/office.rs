@@ -14,6 +14,10 @@ use sportello_store::Actor;
 const CLERK: &str = "BNCGLI78D45A794Q";
 /// Paolo Gallo, of the SUAP.
 const OTHER_CLERK: &str = "GLLPLA75E20H501Z";
+/// Giuseppe Verdi, Giulia's colleague at the local police.
+const COLLEAGUE: &str = "VRDGPP75C12F205K";
+/// The comune's administrator.
+const ADMIN: &str = "RSSMRA85T10A562S";
 
 async fn grant(app: &AuthApp, cf: &str, office: &str) {
     let tenant = app.app.tenant(TENANT).await;
@@ -70,6 +74,17 @@ async fn file_ztl(browser: &mut Browser<'_>) -> String {
         .to_owned()
 }
 
+/// The first link of the page whose address contains `part`.
+fn link_to(page: &TestResponse, part: &str) -> String {
+    let at = page
+        .body
+        .find(part)
+        .unwrap_or_else(|| panic!("a link with {part}: {}", page.body));
+    let start = page.body[..at].rfind('"').unwrap() + 1;
+    let end = at + page.body[at..].find('"').unwrap();
+    page.body[start..end].to_owned()
+}
+
 fn version(page: &TestResponse) -> String {
     let at = page
         .body
@@ -105,7 +120,92 @@ app_tests!(
     a_refusal_needs_the_notice_first_and_a_motivation,
     the_queue_exports_to_csv_and_approves_in_bulk,
     a_health_certificate_is_read_only_by_the_deciding_office,
+    a_pratica_is_handed_to_a_colleague_of_the_office,
 );
+
+async fn a_pratica_is_handed_to_a_colleague_of_the_office(app: AuthApp) {
+    let mut mario = app.browser();
+    sign_in_as(&app, &mut mario, TENANT, CF, "Mario", "Rossi").await;
+    let id = file_ztl(&mut mario).await;
+    grant(&app, CLERK, "polizia-locale").await;
+    grant(&app, COLLEAGUE, "polizia-locale").await;
+    grant(&app, OTHER_CLERK, "suap").await;
+    let mut giuseppe = app.browser();
+    sign_in_as(&app, &mut giuseppe, TENANT, COLLEAGUE, "Giuseppe", "Verdi").await;
+    let mut paolo = app.browser();
+    sign_in_as(&app, &mut paolo, TENANT, OTHER_CLERK, "Paolo", "Gallo").await;
+    let mut giulia = app.browser();
+    sign_in_as(&app, &mut giulia, TENANT, CLERK, "Giulia", "Bianchi").await;
+    act(&mut giulia, &id, "take-charge", "").await;
+
+    let tenant = app.app.tenant(TENANT).await;
+    let scope = app.app.store.scoped(tenant.id);
+    let user_of = |cf: &'static str| {
+        let scope = &scope;
+        async move {
+            scope
+                .user_by_fiscal_code(&CodiceFiscale::parse(cf).unwrap())
+                .await
+                .unwrap()
+                .unwrap()
+                .id
+        }
+    };
+    let giuseppe_id = user_of(COLLEAGUE).await;
+    let paolo_id = user_of(OTHER_CLERK).await;
+
+    let page = giulia
+        .get(&format!("/{TENANT}/ufficio/pratiche/{id}"))
+        .await;
+    assert!(page.body.contains("Giuseppe Verdi"), "{}", page.body);
+    assert!(
+        !page.body.contains("Paolo Gallo"),
+        "only the office's clerks"
+    );
+    let csrf = giulia.csrf().await;
+    // A clerk of another office cannot be given the pratica.
+    let wrong = giulia
+        .post(
+            &format!("/{TENANT}/ufficio/pratiche/{id}/azioni/assign"),
+            &format!("csrf={csrf}&version={}&assignee={paolo_id}", version(&page)),
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let handed = giulia
+        .post(
+            &format!("/{TENANT}/ufficio/pratiche/{id}/azioni/assign"),
+            &format!(
+                "csrf={csrf}&version={}&assignee={giuseppe_id}",
+                version(&page)
+            ),
+        )
+        .await;
+    assert!(handed.status.is_redirection(), "{}", handed.body);
+
+    // Giuseppe finds it among his own; the history says who handed it over and from where.
+    let mine = giuseppe
+        .get(&format!("/{TENANT}/ufficio/?assegnate=mie"))
+        .await;
+    assert!(mine.body.contains(&id), "{}", mine.body);
+    let theirs = giulia
+        .get(&format!("/{TENANT}/ufficio/?assegnate=mie"))
+        .await;
+    assert!(!theirs.body.contains(&id), "{}", theirs.body);
+    let detail = giuseppe
+        .get(&format!("/{TENANT}/ufficio/pratiche/{id}"))
+        .await;
+    assert!(
+        detail.body.contains("Assegnata a un altro operatore"),
+        "{}",
+        detail.body
+    );
+    assert!(detail.body.contains("Giulia Bianchi"), "{}", detail.body);
+    // The citizen's timeline does not show internal reassignments.
+    let citizen = mario
+        .get(&format!("/{TENANT}/area-personale/pratiche/{id}"))
+        .await;
+    assert!(!citizen.body.contains("Assegnata a un altro operatore"));
+}
 
 async fn a_clerk_works_a_ztl_request_to_a_verifiable_permit(app: AuthApp) {
     let mut mario = app.browser();
@@ -135,6 +235,37 @@ async fn a_clerk_works_a_ztl_request_to_a_verifiable_permit(app: AuthApp) {
     .await;
     assert!(asked.status.is_redirection(), "{}", asked.body);
 
+    // The request for documents went out as a letter with its own (outgoing) protocol
+    // number, and the history links its PDF.
+    let detail = giulia
+        .get(&format!("/{TENANT}/ufficio/pratiche/{id}"))
+        .await;
+    let letter = link_to(&detail, "/lettere/");
+    let pdf = giulia.get(&letter).await;
+    assert_eq!(pdf.status, StatusCode::OK, "{}", pdf.body);
+    assert!(pdf.body.starts_with("%PDF-"));
+    let tenant = app.app.tenant(TENANT).await;
+    let today = sportello_domain::calendar::local_date(jiff::Timestamp::now());
+    let register = app
+        .app
+        .store
+        .scoped(tenant.id)
+        .protocol_register_of_day(today)
+        .await
+        .unwrap();
+    let outgoing: Vec<_> = register
+        .iter()
+        .filter(|e| e.direction == sportello_store::protocol::Direction::Outgoing)
+        .collect();
+    assert_eq!(outgoing.len(), 1, "{register:?}");
+    assert_eq!(outgoing[0].pratica.map(|p| p.to_string()), Some(id.clone()));
+    assert!(outgoing[0].subject.starts_with("Richiesta di integrazione"));
+    // Any other event has no letter.
+    let none = giulia
+        .get(&format!("/{TENANT}/ufficio/pratiche/{id}/lettere/1"))
+        .await;
+    assert_eq!(none.status, StatusCode::NOT_FOUND);
+
     // The citizen sees the request for documents, with the term suspended, and answers it.
     let page = mario
         .get(&format!("/{TENANT}/area-personale/pratiche/{id}"))
@@ -154,7 +285,15 @@ async fn a_clerk_works_a_ztl_request_to_a_verifiable_permit(app: AuthApp) {
         .await;
     assert!(replied.status.is_redirection(), "{}", replied.body);
 
-    // Approving makes the daily fee due: the pratica waits for the payment.
+    // Approving makes the daily fee due, and the form says so before the clerk approves.
+    let detail = giulia
+        .get(&format!("/{TENANT}/ufficio/pratiche/{id}"))
+        .await;
+    assert!(
+        detail.body.contains("il richiedente dovrà pagare"),
+        "{}",
+        detail.body
+    );
     let approved = act(&mut giulia, &id, "approve", "").await;
     assert!(approved.status.is_redirection(), "{}", approved.body);
     let detail = giulia
@@ -183,7 +322,6 @@ async fn a_clerk_works_a_ztl_request_to_a_verifiable_permit(app: AuthApp) {
     assert!(citizen_pdf.body.starts_with("%PDF-"));
 
     // The verification code printed on the permit opens its public page.
-    let tenant = app.app.tenant(TENANT).await;
     let stored = app
         .app
         .store
@@ -235,6 +373,42 @@ async fn other_offices_and_citizens_stay_out(app: AuthApp) {
     assert!(!own_queue.body.contains(&id));
     let detail = paolo.get(&format!("/{TENANT}/ufficio/pratiche/{id}")).await;
     assert_eq!(detail.status, StatusCode::FORBIDDEN);
+    let csrf = paolo.csrf().await;
+    let step = paolo
+        .post(
+            &format!("/{TENANT}/ufficio/pratiche/{id}/azioni/take-charge"),
+            &format!("csrf={csrf}&version=1"),
+        )
+        .await;
+    assert_eq!(step.status, StatusCode::FORBIDDEN);
+
+    // Without a session the back office asks for a login, as the personal area does.
+    let anonymous = app.browser().get(&format!("/{TENANT}/ufficio/")).await;
+    assert_eq!(anonymous.status, StatusCode::OK);
+    assert!(
+        anonymous.body.contains("riservato agli operatori"),
+        "{}",
+        anonymous.body
+    );
+    assert!(!anonymous.body.contains(&id));
+
+    // The comune's administrator sees every office's pratiche.
+    let tenant = app.app.tenant(TENANT).await;
+    app.app
+        .store
+        .scoped(tenant.id)
+        .grant_role(
+            &CodiceFiscale::parse(ADMIN).unwrap(),
+            &Role::TenantAdmin,
+            &Actor::cli("test"),
+        )
+        .await
+        .unwrap();
+    let mut admin = app.browser();
+    sign_in_as(&app, &mut admin, TENANT, ADMIN, "Anna", "Esposito").await;
+    let all = admin.get(&format!("/{TENANT}/ufficio/")).await;
+    assert_eq!(all.status, StatusCode::OK, "{}", all.body);
+    assert!(all.body.contains(&id), "{}", all.body);
 }
 
 async fn a_stale_page_cannot_overwrite_a_colleagues_step(app: AuthApp) {
@@ -259,6 +433,20 @@ async fn a_stale_page_cannot_overwrite_a_colleagues_step(app: AuthApp) {
     assert_eq!(late.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         late.body.contains("modificata da un altro operatore"),
+        "{}",
+        late.body
+    );
+    // What the clerk wrote is still there, to send again on the current version.
+    let late = giulia
+        .post(
+            &format!("/{TENANT}/ufficio/pratiche/{id}/azioni/request-documents"),
+            &format!("csrf={csrf}&version={stale}&text=Serve+il+libretto+di+circolazione"),
+        )
+        .await;
+    assert_eq!(late.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        late.body
+            .contains(">Serve il libretto di circolazione</textarea>"),
         "{}",
         late.body
     );
@@ -289,6 +477,12 @@ async fn a_refusal_needs_the_notice_first_and_a_motivation(app: AuthApp) {
     )
     .await;
     assert!(noticed.status.is_redirection(), "{}", noticed.body);
+    let detail = giulia
+        .get(&format!("/{TENANT}/ufficio/pratiche/{id}"))
+        .await;
+    let letter = giulia.get(&link_to(&detail, "/lettere/")).await;
+    assert_eq!(letter.status, StatusCode::OK, "{}", letter.body);
+    assert!(letter.body.starts_with("%PDF-"));
     let citizen = mario
         .get(&format!("/{TENANT}/area-personale/pratiche/{id}"))
         .await;
@@ -313,7 +507,7 @@ async fn the_queue_exports_to_csv_and_approves_in_bulk(app: AuthApp) {
     let mut lines = csv.body.lines();
     assert_eq!(
         lines.next().unwrap().trim_start_matches('\u{feff}'),
-        "Protocollo;Servizio;Richiedente;Presentata il;Stato;Giorni alla scadenza;Scaduta"
+        "Protocollo;Servizio;Richiedente;Presentata il;Stato;Giorni alla scadenza;Scaduta;Assegnata a"
     );
     assert_eq!(lines.filter(|l| l.contains("Rossi")).count(), 2);
 
@@ -326,9 +520,29 @@ async fn the_queue_exports_to_csv_and_approves_in_bulk(app: AuthApp) {
             &format!("csrf={csrf}&pratica={first}&pratica={second}"),
         )
         .await;
-    let back = location(&bulk);
-    let queue = giulia.get(&back).await;
-    assert!(queue.body.contains("Approvate: 2"), "{}", queue.body);
+    assert_eq!(bulk.status, StatusCode::OK, "{}", bulk.body);
+    assert_eq!(
+        bulk.body
+            .matches("approvata – In attesa di pagamento")
+            .count(),
+        2,
+        "{}",
+        bulk.body
+    );
+    // Approving again is refused, pratica by pratica, with the domain's reason.
+    let again = giulia
+        .post(
+            &format!("/{TENANT}/ufficio/approva"),
+            &format!("csrf={csrf}&pratica={first}"),
+        )
+        .await;
+    assert!(again.body.contains("non approvata – "), "{}", again.body);
+
+    // The export follows the filters: nothing is unassigned any more.
+    let csv = giulia
+        .get(&format!("/{TENANT}/ufficio/pratiche.csv?assegnate=nessuno"))
+        .await;
+    assert_eq!(csv.body.lines().count(), 1, "{}", csv.body);
 }
 
 async fn a_health_certificate_is_read_only_by_the_deciding_office(app: AuthApp) {
@@ -403,6 +617,12 @@ async fn a_health_certificate_is_read_only_by_the_deciding_office(app: AuthApp) 
     sign_in_as(&app, &mut paolo, TENANT, OTHER_CLERK, "Paolo", "Gallo").await;
     let refused = paolo.get(&link).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let log = app.app.store.scoped(tenant.id).audit_log(50).await.unwrap();
+    assert!(
+        log.iter()
+            .any(|r| r.entry.action == "attachment.read_denied"),
+        "{log:?}"
+    );
 }
 
 mod counter {

@@ -550,7 +550,7 @@ mod demo {
             let filed = sportello_web::demo_seed::seed_demo_requests(&state, &tenant)
                 .await
                 .unwrap();
-            assert_eq!(filed, 10, "{slug}");
+            assert_eq!(filed, 15, "{slug}");
             let scope = app.store.scoped(tenant.id);
             let mut states = BTreeSet::new();
             for office in scope.offices().await.unwrap() {
@@ -572,14 +572,16 @@ mod demo {
                 PraticaState::Rejected,
                 PraticaState::Withdrawn,
                 PraticaState::Revoked,
+                PraticaState::PaymentReceived,
+                PraticaState::Expired,
+                PraticaState::Renewed,
             ] {
                 assert!(
                     states.contains(expected.key()),
                     "{slug}: no {expected:?} in {states:?}"
                 );
             }
-            // The published procedure times count what was decided: three permits issued or
-            // revoked after issue, one rejection (a withdrawal is not a decision).
+            // The published procedure times list every online service.
             let times = app
                 .get(&format!("/{slug}/trasparenza/tempi-dei-procedimenti"))
                 .await;

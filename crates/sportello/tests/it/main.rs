@@ -304,6 +304,10 @@ fn migrate_and_tenant_import_prepare_a_production_database() {
         stdout.contains("created Comune di Borgoverde (borgoverde)"),
         "{stdout}"
     );
+    assert!(
+        stdout.contains("new procedure version: permesso-ztl v1"),
+        "the first import versions every procedure:\n{stdout}"
+    );
     let listed = sportello()
         .args(["tenant", "list"])
         .env("DATABASE_URL", &url)
@@ -502,4 +506,30 @@ fn the_ztl_whitelist_lists_the_demo_permits_with_a_checksum() {
         .unwrap();
     assert!(later.status.success());
     assert_eq!(String::from_utf8_lossy(&later.stdout).lines().count(), 1);
+}
+
+#[test]
+fn check_config_says_whether_the_storage_keys_are_set_and_never_prints_them() {
+    let missing = sportello()
+        .arg("check-config")
+        .env("DATABASE_URL", "sqlite://x.db")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&missing.stdout);
+    assert!(missing.status.success(), "{stdout}");
+    assert!(stdout.contains("storage key: missing"), "{stdout}");
+    let set = sportello()
+        .arg("check-config")
+        .env("DATABASE_URL", "sqlite://x.db")
+        .env("SPORTELLO_STORAGE__KEY", TEST_KEY)
+        .env("SPORTELLO_STORAGE__VERIFICATION_KEY", TEST_KEY)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&set.stdout);
+    assert!(stdout.contains("storage key: set"), "{stdout}");
+    assert!(stdout.contains("verification key: set"), "{stdout}");
+    assert!(
+        !stdout.contains(TEST_KEY),
+        "a key reached the output:\n{stdout}"
+    );
 }
