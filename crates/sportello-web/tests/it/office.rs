@@ -760,3 +760,214 @@ mod ztl_check {
         );
     }
 }
+
+mod every_service {
+    //! Each of the other three services from filing to a permit whose PDF and verification
+    //! page follow (the ZTL permit has its own test above).
+    use super::*;
+
+    crate::app_tests!(
+        using crate::auth::AuthApp::plain;
+        a_public_land_occupation_ends_in_a_verifiable_permit,
+        a_resident_parking_permit_ends_in_a_verifiable_permit,
+        a_disabled_badge_ends_in_a_verifiable_permit_without_health_data,
+    );
+
+    /// Mario files `service` through its steps and uploads; the clerk of `office` takes it in
+    /// charge, approves it, records the payment when one is due and issues the permit; the
+    /// permit's PDF and public page follow. Returns the public page.
+    async fn to_permit(
+        app: &AuthApp,
+        service: &str,
+        steps: &[(&str, Vec<(&str, String)>)],
+        uploads: &[(&str, &str, &[u8])],
+        clerk: (&str, &str, &str, &str),
+    ) -> String {
+        let mut mario = app.browser();
+        sign_in_as(app, &mut mario, TENANT, CF, "Mario", "Rossi").await;
+        let draft = start(&mut mario, service).await;
+        for (id, answers) in steps {
+            let pairs: Vec<(&str, &str)> = answers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            step(&mut mario, &draft, id, &pairs).await;
+        }
+        for (spec, name, bytes) in uploads {
+            let uploaded = upload(&mut mario, &draft, spec, name, bytes).await;
+            assert!(
+                uploaded.status.is_redirection(),
+                "{spec}: {}",
+                uploaded.body
+            );
+        }
+        let pratica = submit(&mut mario, &draft).await;
+        let id = pratica
+            .split("/pratiche/")
+            .nth(1)
+            .unwrap()
+            .split('?')
+            .next()
+            .unwrap()
+            .to_owned();
+
+        let (cf, given, family, office) = clerk;
+        grant(app, cf, office).await;
+        let mut clerk_browser = app.browser();
+        sign_in_as(app, &mut clerk_browser, TENANT, cf, given, family).await;
+        for action in ["take-charge", "approve"] {
+            let done = act(&mut clerk_browser, &id, action, "").await;
+            assert!(done.status.is_redirection(), "{action}: {}", done.body);
+        }
+        let detail = clerk_browser
+            .get(&format!("/{TENANT}/ufficio/pratiche/{id}"))
+            .await;
+        if detail.body.contains("azioni/record-payment") {
+            let paid = act(&mut clerk_browser, &id, "record-payment", "").await;
+            assert!(paid.status.is_redirection(), "{}", paid.body);
+        }
+        let issued = act(&mut clerk_browser, &id, "issue-permit", "").await;
+        assert!(issued.status.is_redirection(), "{}", issued.body);
+
+        let pdf = mario
+            .get(&format!(
+                "/{TENANT}/area-personale/pratiche/{id}/permesso.pdf"
+            ))
+            .await;
+        assert_eq!(pdf.status, StatusCode::OK);
+        assert!(pdf.body.starts_with("%PDF-"));
+        let tenant = app.app.tenant(TENANT).await;
+        let stored = app
+            .app
+            .store
+            .scoped(tenant.id)
+            .pratica(id.parse().unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        let code = stored.permit_code.expect("a permit code");
+        let check = app
+            .browser()
+            .get(&format!("/{TENANT}/verifica/{code}"))
+            .await;
+        assert_eq!(check.status, StatusCode::OK, "{}", check.body);
+        assert!(
+            !check.body.contains(CF),
+            "no codice fiscale on the public page"
+        );
+        check.body
+    }
+
+    fn owned(pairs: &[(&'static str, &str)]) -> Vec<(&'static str, String)> {
+        pairs.iter().map(|(k, v)| (*k, (*v).to_owned())).collect()
+    }
+
+    async fn a_public_land_occupation_ends_in_a_verifiable_permit(app: AuthApp) {
+        let page = to_permit(
+            &app,
+            "occupazione-suolo-pubblico",
+            &[
+                ("richiedente", owned(&[("applicant_role", "self")])),
+                (
+                    "luogo",
+                    owned(&[
+                        ("place_kind", "street"),
+                        ("street", "via-roma"),
+                        ("house_number", "8"),
+                    ]),
+                ),
+                (
+                    "occupazione",
+                    owned(&[
+                        ("occupation_kind", "trasloco"),
+                        ("area_m2", "20"),
+                        ("purpose", "Furgone per un trasloco"),
+                    ]),
+                ),
+                (
+                    "date-e-orari",
+                    vec![
+                        ("duration", "days".to_owned()),
+                        ("start_date", day(3)),
+                        ("end_date", day(3)),
+                    ],
+                ),
+                (
+                    "dichiarazioni",
+                    owned(&[("truthful", "si"), ("regulation", "si"), ("privacy", "si")]),
+                ),
+            ],
+            &[("site_photos", "strada.png", PNG)],
+            (OTHER_CLERK, "Paolo", "Gallo", "suap"),
+        )
+        .await;
+        assert!(
+            page.contains("Via Roma"),
+            "the permit shows the place: {page}"
+        );
+    }
+
+    async fn a_resident_parking_permit_ends_in_a_verifiable_permit(app: AuthApp) {
+        let page = to_permit(
+            &app,
+            "permesso-sosta-residenti",
+            &[
+                ("richiesta", owned(&[("request_type", "first")])),
+                (
+                    "residenza",
+                    owned(&[
+                        ("street", "via-roma"),
+                        ("house_number", "3"),
+                        ("household_permits", "0"),
+                        ("private_parking", "no"),
+                    ]),
+                ),
+                (
+                    "veicolo",
+                    owned(&[("plate", "AB123CD"), ("vehicle_title", "owned")]),
+                ),
+                (
+                    "dichiarazioni",
+                    owned(&[("truthful", "si"), ("conditions", "si"), ("privacy", "si")]),
+                ),
+            ],
+            &[],
+            (CLERK, "Giulia", "Bianchi", "polizia-locale"),
+        )
+        .await;
+        assert!(
+            page.contains("AB123CD"),
+            "the permit shows its plate: {page}"
+        );
+        assert!(page.contains("Permesso valido oggi"), "{page}");
+    }
+
+    async fn a_disabled_badge_ends_in_a_verifiable_permit_without_health_data(app: AuthApp) {
+        let page = to_permit(
+            &app,
+            "contrassegno-disabili",
+            &[
+                ("richiedente", owned(&[("applicant_role", "self")])),
+                (
+                    "contrassegno",
+                    owned(&[("badge_type", "permanent"), ("request_type", "first")]),
+                ),
+                ("targhe", owned(&[("plates", "AB123CD")])),
+                (
+                    "dichiarazioni",
+                    owned(&[("truthful", "si"), ("proper_use", "si"), ("privacy", "si")]),
+                ),
+            ],
+            &[
+                ("medical_certificate", "certificato.pdf", PDF),
+                ("photo", "foto.png", PNG),
+            ],
+            (CLERK, "Giulia", "Bianchi", "polizia-locale"),
+        )
+        .await;
+        assert!(page.contains("Permesso valido oggi"), "{page}");
+        for private in ["certificato", "AB123CD", "Mario", "Rossi"] {
+            assert!(
+                !page.contains(private),
+                "the badge's page shows {private}: {page}"
+            );
+        }
+    }
+}
