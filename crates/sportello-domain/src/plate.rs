@@ -4,8 +4,8 @@
 //!
 //! Italian plates are checked against the formats of the national registration scheme; a
 //! foreign plate is stored with the international distinguishing sign of its country
-//! (Vienna Convention on Road Traffic, 1968), as `CH:ZH123456`. Forms capture a foreign plate
-//! with a country select next to the plate input and join the two with [`Plate::from_parts`].
+//! (Vienna Convention on Road Traffic, 1968), as `CH:ZH123456`, which is also how a citizen
+//! types it; [`Plate::from_parts`] joins a country select and a plate input.
 
 use crate::text::LocalizedText;
 use serde::{Deserialize, Serialize};
@@ -103,8 +103,8 @@ impl PlateError {
                 ),
             ),
             PlateError::NotItalian => (
-                "La targa non è valida: non corrisponde a nessun formato italiano (per esempio AB123CD per le auto, AB12345 per le moto, X2B3CD per i ciclomotori). Se la targa è straniera, scegli il Paese.".to_owned(),
-                "The number plate is not valid: it matches no Italian format (for example AB123CD for cars, AB12345 for motorcycles, X2B3CD for mopeds). If the plate is foreign, choose the country.".to_owned(),
+                "La targa non è valida: non corrisponde a nessun formato italiano (per esempio AB123CD per le auto, AB12345 per le moto, X2B3CD per i ciclomotori). Se la targa è straniera, scrivi prima la sigla del Paese e due punti (per esempio CH:ZH123456).".to_owned(),
+                "The number plate is not valid: it matches no Italian format (for example AB123CD for cars, AB12345 for motorcycles, X2B3CD for mopeds). If the plate is foreign, write the country's sign and a colon first (for example CH:ZH123456).".to_owned(),
             ),
             PlateError::InvalidCountry => (
                 "Indica il Paese della targa con la sigla internazionale, da 1 a 3 lettere (per esempio D, F, CH).".to_owned(),

@@ -64,6 +64,10 @@ pub(crate) fn routes() -> Router<AppState> {
             "/area-personale/pratiche/{pratica}/azioni/{action}",
             post(pratiche::act),
         )
+        .route(
+            "/area-personale/pratiche/{pratica}/lettere/{seq}",
+            get(pratiche::letter_pdf),
+        )
 }
 
 /// The signed-in person, or a refusal: every page here is someone's own.

@@ -155,6 +155,8 @@ struct PraticaPage {
     attachments: Vec<(String, String, String)>,
     amounts: Vec<(String, String)>,
     actions: Vec<ActionForm>,
+    /// The office's letters (documents request, notice of intended refusal, refusal) as PDF.
+    letters: Vec<(String, String)>,
     error: Option<String>,
     rating: RatingWidget,
 }
@@ -262,6 +264,20 @@ async fn page(
             .collect(),
         amounts: amounts_due(pratica, lang),
         actions: citizen_actions(ctx, pratica),
+        letters: crate::workflow::decisions::letters(&events)
+            .into_iter()
+            .filter_map(|seq| {
+                let event = events.iter().find(|e| e.seq == seq)?;
+                Some((
+                    format!("{path}/lettere/{seq}"),
+                    format!(
+                        "{} – {}",
+                        event.event.kind.title(lang),
+                        local_time(event.event.at)
+                    ),
+                ))
+            })
+            .collect(),
         error,
         rating,
     })
@@ -463,4 +479,23 @@ pub(crate) async fn act(
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
     }
+}
+
+/// `GET /area-personale/pratiche/{id}/lettere/{seq}`: a letter of the office, as PDF.
+pub(crate) async fn letter_pdf(
+    ctx: TenantContext,
+    Path((_, id, seq)): Path<(String, Uuid, u64)>,
+) -> Result<Response, WebError> {
+    let user = signed_in(&ctx)?;
+    let pratica = own_pratica(&ctx, user, id).await?;
+    let bytes =
+        crate::workflow::decisions::decision_pdf(&ctx.state, &ctx.tenant, &pratica, seq, ctx.lang)
+            .await?;
+    Ok(crate::office::permit::pdf_response(
+        &format!(
+            "lettera-{}-{seq}.pdf",
+            pratica.protocol.to_string().replace('/', "-")
+        ),
+        bytes,
+    ))
 }

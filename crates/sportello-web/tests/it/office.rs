@@ -276,6 +276,10 @@ async fn a_clerk_works_a_ztl_request_to_a_verifiable_permit(app: AuthApp) {
         page.body
     );
     assert!(page.body.contains("termine sospeso"), "{}", page.body);
+    // The request for documents is also a letter the citizen can keep.
+    let letter = mario.get(&link_to(&page, "/lettere/")).await;
+    assert_eq!(letter.status, StatusCode::OK);
+    assert!(letter.body.starts_with("%PDF-"));
     let csrf = mario.csrf().await;
     let replied = mario
         .post(
