@@ -109,6 +109,7 @@ pub(crate) async fn submit(
         office: procedure.deciding_office(&service.office).to_string(),
         assessment: serde_json::to_value(&assessment).ok(),
     };
+    let renews = renewed_permit(scope, &open, owner, &answers).await?;
     let mut tx = store.begin().await?;
     let submitted = scope
         .submit_draft(
@@ -118,7 +119,10 @@ pub(crate) async fn submit(
             &submission,
             calendar,
             actor,
-            |_, at| Pratica::submit(term, silence, at, calendar),
+            |_, at| match renews {
+                Some(previous) => Pratica::submit_renewal(term, silence, at, calendar, previous),
+                None => Pratica::submit(term, silence, at, calendar),
+            },
         )
         .await?;
     if stamp.on_request > sportello_domain::Cents::ZERO {
@@ -143,4 +147,36 @@ pub(crate) async fn submit(
     }
     tx.commit().await?;
     Ok(submitted)
+}
+
+/// The permit a renewal request renews: with `request_type = renewal`, the applicant's most
+/// recent permit of the same service still in force. When the new permit is issued it marks
+/// the old one as renewed (superseded).
+async fn renewed_permit(
+    scope: &TenantScope<'_>,
+    open: &OpenDraft,
+    owner: UserId,
+    answers: &sportello_domain::form::Answers,
+) -> Result<Option<uuid::Uuid>, StoreError> {
+    if answers.get("request_type") != Some("renewal") {
+        return Ok(None);
+    }
+    let fiscal_code = match &open.draft.on_behalf_of {
+        Some(applicant) => applicant.fiscal_code.clone(),
+        None => match scope.user(owner).await? {
+            Some(user) => user.fiscal_code,
+            None => return Ok(None),
+        },
+    };
+    let mut permits: Vec<_> = scope
+        .pratiche_of(&fiscal_code)
+        .await?
+        .into_iter()
+        .filter(|p| {
+            p.service_slug == open.draft.service_slug
+                && p.state() == sportello_domain::pratica::PraticaState::PermitIssued
+        })
+        .collect();
+    permits.sort_by_key(|p| p.pratica.submitted_at());
+    Ok(permits.last().map(|p| p.id))
 }

@@ -775,7 +775,65 @@ mod every_service {
         a_public_land_occupation_ends_in_a_verifiable_permit,
         a_resident_parking_permit_ends_in_a_verifiable_permit,
         a_disabled_badge_ends_in_a_verifiable_permit_without_health_data,
+        a_renewal_supersedes_the_permit_it_renews,
     );
+
+    fn parking_steps(request_type: &str) -> Vec<(&'static str, Vec<(&'static str, String)>)> {
+        vec![
+            ("richiesta", vec![("request_type", request_type.to_owned())]),
+            (
+                "residenza",
+                owned(&[
+                    ("street", "via-roma"),
+                    ("house_number", "3"),
+                    ("household_permits", "0"),
+                    ("private_parking", "no"),
+                ]),
+            ),
+            (
+                "veicolo",
+                owned(&[("plate", "AB123CD"), ("vehicle_title", "owned")]),
+            ),
+            (
+                "dichiarazioni",
+                owned(&[("truthful", "si"), ("conditions", "si"), ("privacy", "si")]),
+            ),
+        ]
+    }
+
+    async fn a_renewal_supersedes_the_permit_it_renews(app: AuthApp) {
+        let clerk = (CLERK, "Giulia", "Bianchi", "polizia-locale");
+        to_permit(
+            &app,
+            "permesso-sosta-residenti",
+            &parking_steps("first"),
+            &[],
+            clerk,
+        )
+        .await;
+        let renewed = to_permit(
+            &app,
+            "permesso-sosta-residenti",
+            &parking_steps("renewal"),
+            &[],
+            clerk,
+        )
+        .await;
+        assert!(renewed.contains("Permesso valido oggi"), "{renewed}");
+        let tenant = app.app.tenant(TENANT).await;
+        let mut states: Vec<&str> = app
+            .app
+            .store
+            .scoped(tenant.id)
+            .pratiche_of(&CodiceFiscale::parse(CF).unwrap())
+            .await
+            .unwrap()
+            .iter()
+            .map(|p| p.state().key())
+            .collect();
+        states.sort_unstable();
+        assert_eq!(states, ["permit-issued", "renewed"]);
+    }
 
     /// Mario files `service` through its steps and uploads; the clerk of `office` takes it in
     /// charge, approves it, records the payment when one is due and issues the permit; the
