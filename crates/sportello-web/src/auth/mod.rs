@@ -18,6 +18,7 @@ pub use keys::{KeyRing, generate as generate_key};
 pub(crate) use pages::{
     client, logout, personal_area, profile, save_profile, sign_in, sign_in_required,
 };
+pub(crate) use provider::tenant_base_url;
 pub use provider::{Federation, ServiceProviderInfo};
 pub use saml::certificate_subject_for;
 pub(crate) use saml::{acs, login, metadata, slo};

@@ -1,7 +1,7 @@
 //! The back office's pages: queue (with its CSV export and bulk approval), detail, steps,
 //! documents, and requests filed at the counter.
 
-use super::permit::{pdf_response, permit_document};
+use super::permit::{letter_response, permit_response};
 use crate::WebError;
 use crate::auth::{SessionUser, client};
 use crate::pages::layout::{Crumb, Layout};
@@ -896,14 +896,7 @@ pub(crate) async fn letter_pdf(
     }
     let (_, offices) = clerk(&ctx).await?;
     let pratica = office_pratica(&ctx, &offices, id).await?;
-    let bytes = decisions::decision_pdf(&ctx.state, &ctx.tenant, &pratica, seq, ctx.lang).await?;
-    Ok(pdf_response(
-        &format!(
-            "lettera-{}-{seq}.pdf",
-            pratica.protocol.to_string().replace('/', "-")
-        ),
-        bytes,
-    ))
+    letter_response(&ctx, &pratica, seq).await
 }
 
 /// `GET /ufficio/pratiche/{id}/allegati/{attachment}`: a file of the pratica. Sensitive files
@@ -988,14 +981,7 @@ pub(crate) async fn permit_pdf(
     }
     let (_, offices) = clerk(&ctx).await?;
     let pratica = office_pratica(&ctx, &offices, id).await?;
-    let bytes = permit_document(&ctx, &pratica).await?;
-    Ok(pdf_response(
-        &format!(
-            "permesso-{}.pdf",
-            pratica.protocol.to_string().replace('/', "-")
-        ),
-        bytes,
-    ))
+    permit_response(&ctx, &pratica).await
 }
 
 #[derive(Template)]

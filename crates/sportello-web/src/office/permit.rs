@@ -50,10 +50,36 @@ pub(crate) async fn citizen_pdf(
 ) -> Result<Response, WebError> {
     let user = signed_in(&ctx)?;
     let pratica = own_pratica(&ctx, user, id).await?;
-    let bytes = permit_document(&ctx, &pratica).await?;
+    permit_response(&ctx, &pratica).await
+}
+
+/// The permit of `pratica` as a PDF download named after its protocol number.
+pub(crate) async fn permit_response(
+    ctx: &TenantContext,
+    pratica: &StoredPratica,
+) -> Result<Response, WebError> {
+    let bytes = permit_document(ctx, pratica).await?;
     Ok(pdf_response(
         &format!(
             "permesso-{}.pdf",
+            pratica.protocol.to_string().replace('/', "-")
+        ),
+        bytes,
+    ))
+}
+
+/// The letter sent with event `seq` of `pratica` as a PDF download.
+pub(crate) async fn letter_response(
+    ctx: &TenantContext,
+    pratica: &StoredPratica,
+    seq: u64,
+) -> Result<Response, WebError> {
+    let bytes =
+        crate::workflow::decisions::decision_pdf(&ctx.state, &ctx.tenant, pratica, seq, ctx.lang)
+            .await?;
+    Ok(pdf_response(
+        &format!(
+            "lettera-{}-{seq}.pdf",
             pratica.protocol.to_string().replace('/', "-")
         ),
         bytes,

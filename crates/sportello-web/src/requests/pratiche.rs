@@ -488,14 +488,5 @@ pub(crate) async fn letter_pdf(
 ) -> Result<Response, WebError> {
     let user = signed_in(&ctx)?;
     let pratica = own_pratica(&ctx, user, id).await?;
-    let bytes =
-        crate::workflow::decisions::decision_pdf(&ctx.state, &ctx.tenant, &pratica, seq, ctx.lang)
-            .await?;
-    Ok(crate::office::permit::pdf_response(
-        &format!(
-            "lettera-{}-{seq}.pdf",
-            pratica.protocol.to_string().replace('/', "-")
-        ),
-        bytes,
-    ))
+    crate::office::permit::letter_response(&ctx, &pratica, seq).await
 }

@@ -462,13 +462,10 @@ fn letter_subject(kind: DecisionKind, request: &ProtocolNumber) -> String {
 /// public address (or, without one, the site root) followed by its slug. Printed on
 /// documents, which leave the browser.
 fn tenant_address(state: &AppState, tenant: &Tenant) -> String {
-    match (
-        tenant.profile.domains.first(),
-        state.0.config.public_url.as_deref(),
-    ) {
-        (Some(domain), Some(_)) => format!("https://{}", domain.as_str()),
-        (_, Some(url)) => format!("{}/{}", url.trim_end_matches('/'), tenant.slug),
-        (_, None) => format!("/{}", tenant.slug),
+    match state.0.config.public_url.as_deref() {
+        Some(url) => crate::auth::tenant_base_url(url, tenant),
+        // Without a public address (tests, a misconfigured install) links stay relative.
+        None => format!("/{}", tenant.slug),
     }
 }
 
