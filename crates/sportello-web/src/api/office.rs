@@ -13,7 +13,6 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use sportello_domain::Role;
 use sportello_domain::calendar;
 use sportello_domain::form::FieldError;
 use sportello_domain::pratica::PraticaState;
@@ -25,25 +24,9 @@ use uuid::Uuid;
 async fn clerk(api: &ApiContext) -> Result<(&SessionUser, Vec<String>), ApiError> {
     let user = api.user()?;
     let ctx = &api.0;
-    let offices: Vec<String> = if user.roles.contains(&Role::TenantAdmin) {
-        ctx.state
-            .store()
-            .scoped(ctx.tenant.id)
-            .offices()
-            .await
-            .map_err(|e| api.fail(e))?
-            .into_iter()
-            .map(|o| o.id.to_string())
-            .collect()
-    } else {
-        user.roles
-            .iter()
-            .filter_map(|role| match role {
-                Role::Clerk { office } => Some(office.clone()),
-                Role::TenantAdmin => None,
-            })
-            .collect()
-    };
+    let offices = crate::office::handled_offices(ctx, user)
+        .await
+        .map_err(|e| api.fail(e))?;
     if offices.is_empty() {
         return Err(ApiError::forbidden(ctx.lang));
     }

@@ -6,8 +6,12 @@ mod pages;
 pub(crate) mod permit;
 
 use crate::AppState;
+use crate::auth::SessionUser;
+use crate::tenant::TenantContext;
 use axum::Router;
 use axum::routing::{get, post};
+use sportello_domain::Role;
+use sportello_store::StoreError;
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
@@ -40,4 +44,31 @@ pub(crate) fn routes() -> Router<AppState> {
             get(permit::citizen_pdf),
         )
         .route("/verifica/{code}", get(permit::verify))
+}
+
+/// The offices whose pratiche `user` handles: every office of the comune for an
+/// administrator, the offices of their clerk roles otherwise (empty: not a clerk here).
+pub(crate) async fn handled_offices(
+    ctx: &TenantContext,
+    user: &SessionUser,
+) -> Result<Vec<String>, StoreError> {
+    if user.roles.contains(&Role::TenantAdmin) {
+        return Ok(ctx
+            .state
+            .store()
+            .scoped(ctx.tenant.id)
+            .offices()
+            .await?
+            .into_iter()
+            .map(|o| o.id.to_string())
+            .collect());
+    }
+    Ok(user
+        .roles
+        .iter()
+        .filter_map(|role| match role {
+            Role::Clerk { office } => Some(office.clone()),
+            Role::TenantAdmin => None,
+        })
+        .collect())
 }

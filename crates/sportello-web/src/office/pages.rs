@@ -34,24 +34,7 @@ async fn clerk(ctx: &TenantContext) -> Result<(&SessionUser, Vec<String>), WebEr
         .user
         .as_ref()
         .ok_or(WebError::Forbidden("the back office needs a session"))?;
-    let offices: Vec<String> = if user.roles.contains(&Role::TenantAdmin) {
-        ctx.state
-            .store()
-            .scoped(ctx.tenant.id)
-            .offices()
-            .await?
-            .into_iter()
-            .map(|o| o.id.to_string())
-            .collect()
-    } else {
-        user.roles
-            .iter()
-            .filter_map(|role| match role {
-                Role::Clerk { office } => Some(office.clone()),
-                Role::TenantAdmin => None,
-            })
-            .collect()
-    };
+    let offices = super::handled_offices(ctx, user).await?;
     if offices.is_empty() {
         return Err(WebError::Forbidden("not a clerk of this comune"));
     }
