@@ -14,7 +14,9 @@ pub mod form;
 pub mod lang;
 pub mod local_rules;
 pub mod money;
+pub mod pagopa;
 pub mod parking;
+pub mod payment;
 pub mod plate;
 pub mod pratica;
 pub mod procedure;
@@ -33,6 +35,10 @@ pub mod ztl;
 pub use codice_fiscale::{CodiceFiscale, EnteCodiceFiscale};
 pub use lang::Lang;
 pub use money::Cents;
+pub use pagopa::{
+    Iuv, IuvBase, NoticeNumber, NoticeNumberError, PostalAccount, PosteDataMatrix, SegregationCode,
+    qr_payload,
+};
 pub use role::{Role, RoleError};
 pub use service::{LoginLevel, Service, ServiceAccess, ServiceCategory, ServiceStatus};
 pub use slug::Slug;

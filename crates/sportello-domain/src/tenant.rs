@@ -63,6 +63,9 @@ pub struct TenantProfile {
     /// Streets, tariffs, parking and ZTL rules that the procedures apply.
     #[serde(default)]
     pub rules: crate::local_rules::LocalRules,
+    /// How the comune collects through pagoPA; `None` until it has joined.
+    #[serde(default)]
+    pub pagopa: Option<crate::payment::Collection>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

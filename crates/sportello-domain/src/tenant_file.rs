@@ -123,6 +123,8 @@ struct TenantFile {
     parking: Option<crate::parking::ParkingRules>,
     #[serde(default)]
     ztl: Option<crate::ztl::ZtlRules>,
+    #[serde(default)]
+    pagopa: Option<crate::payment::Collection>,
 }
 
 #[derive(Deserialize, Default, PartialEq, Eq)]
@@ -289,6 +291,9 @@ impl TenantFile {
             ztl: self.ztl,
         };
         rules.validate(&mut issues);
+        if let Some(pagopa) = &self.pagopa {
+            pagopa.validate(&mut issues);
+        }
 
         let mut slugs = HashSet::new();
         let mut services = Vec::with_capacity(self.services.len());
@@ -420,6 +425,7 @@ impl TenantFile {
                 privacy: self.privacy,
                 calendar: self.calendar,
                 rules,
+                pagopa: self.pagopa,
             },
             offices: self.offices,
             services,
