@@ -17,6 +17,22 @@ pub struct Letterhead {
     pub pec: String,
 }
 
+impl Letterhead {
+    /// The comune's letterhead on every document it issues.
+    pub fn of(profile: &sportello_domain::TenantProfile) -> Letterhead {
+        let address = &profile.address;
+        Letterhead {
+            name: profile.name.clone(),
+            address: format!(
+                "{}, {} {} ({})",
+                address.street, address.postal_code, address.city, address.province
+            ),
+            codice_fiscale: profile.codice_fiscale.to_string(),
+            pec: profile.contacts.pec.to_string(),
+        }
+    }
+}
+
 /// A registration in the protocol register (DPR 445/2000 art. 57).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProtocolStamp {

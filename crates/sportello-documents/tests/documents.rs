@@ -1,17 +1,20 @@
 //! Renders each document and reads the PDF back with the tools a citizen's computer would
-//! use: poppler (`pdftotext`, `pdfinfo`, `pdffonts`, `pdftoppm`) and zbar (`zbarimg`) to scan
-//! the QR code off the rendered page. `scripts/install-test-deps` installs both; on a machine
-//! without them the checks that need them are skipped with a message, except under CI, where
-//! a missing tool fails the test.
+//! use: poppler (`pdftotext`, `pdfinfo`, `pdffonts`, `pdftoppm`), zbar (`zbarimg`) to scan
+//! the QR codes off the rendered pages and libdmtx (`dmtxread`) for the Poste Data Matrix.
+//! `scripts/install-test-deps` installs them; on a machine without them the checks that need
+//! them are skipped with a message, except under CI, where a missing tool fails the test.
 
 use jiff::civil::date;
+use sportello_documents::reading::*;
 use sportello_documents::*;
+use sportello_domain::EnteCodiceFiscale;
 use sportello_domain::lang::Lang;
 use sportello_domain::money::Cents;
+use sportello_domain::pagopa::{
+    IuvBase, NoticeNumber, PostalAccount, PosteDataMatrix, SegregationCode, qr_payload,
+};
 use sportello_domain::pratica::{Silence, TermDays};
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::path::PathBuf;
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures
@@ -145,115 +148,6 @@ fn decision(kind: DecisionKind) -> Decision {
 
 // ---------------------------------------------------------------------------------------------
 // The tools
-
-/// A PDF written to a temporary file for the command-line tools, removed on drop.
-struct TempPdf(PathBuf);
-
-impl TempPdf {
-    fn new(bytes: &[u8]) -> TempPdf {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let path = std::env::temp_dir().join(format!(
-            "sportello-documents-{}-{}.pdf",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::write(&path, bytes).unwrap();
-        TempPdf(path)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempPdf {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-        let _ = std::fs::remove_file(self.0.with_extension("png"));
-        let _ = std::fs::remove_file(self.0.with_extension("1.png"));
-    }
-}
-
-/// Runs a tool and returns its standard output; `None` when the tool is not installed
-/// (outside CI).
-fn run(tool: &str, args: &[&std::ffi::OsStr]) -> Option<String> {
-    match Command::new(tool).args(args).output() {
-        Ok(output) => {
-            assert!(
-                output.status.success(),
-                "{tool} failed: {}",
-                String::from_utf8_lossy(&output.stderr)
-            );
-            Some(String::from_utf8(output.stdout).unwrap())
-        }
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "{tool} is missing: scripts/install-test-deps installs it"
-            );
-            eprintln!(
-                "SKIPPED: {tool} is not installed (Debian: poppler-utils, zbar-tools; \
-                 scripts/install-test-deps installs them)"
-            );
-            None
-        }
-        Err(error) => panic!("{tool}: {error}"),
-    }
-}
-
-fn pdftotext(pdf: &TempPdf) -> Option<String> {
-    let text = run("pdftotext", &[pdf.path().as_os_str(), "-".as_ref()])?;
-    // Join the lines so that phrases wrapped by the layout can be searched whole.
-    Some(text.split_whitespace().collect::<Vec<_>>().join(" "))
-}
-
-/// `pdfinfo`'s report with the alignment spaces squeezed: `Tagged: yes`.
-fn pdfinfo(pdf: &TempPdf) -> Option<String> {
-    let info = run("pdfinfo", &[pdf.path().as_os_str()])?;
-    let lines: Vec<String> = info
-        .lines()
-        .map(|line| line.split_whitespace().collect::<Vec<_>>().join(" "))
-        .collect();
-    Some(lines.join("\n"))
-}
-
-/// The URLs of the link annotations, as `pdfinfo -url` lists them.
-fn links(pdf: &TempPdf) -> Option<Vec<String>> {
-    let listing = run("pdfinfo", &["-url".as_ref(), pdf.path().as_os_str()])?;
-    Some(
-        listing
-            .lines()
-            .skip(1)
-            .filter_map(|line| line.split_whitespace().nth(2).map(str::to_owned))
-            .collect(),
-    )
-}
-
-/// Rasterises page 1 at 150 dpi and returns what zbar reads in it.
-fn scan_qr(pdf: &TempPdf) -> Option<Vec<String>> {
-    let prefix = pdf.path().with_extension("");
-    run(
-        "pdftoppm",
-        &[
-            "-r".as_ref(),
-            "150".as_ref(),
-            "-png".as_ref(),
-            "-singlefile".as_ref(),
-            "-f".as_ref(),
-            "1".as_ref(),
-            "-l".as_ref(),
-            "1".as_ref(),
-            pdf.path().as_os_str(),
-            prefix.as_os_str(),
-        ],
-    )?;
-    let png = pdf.path().with_extension("png");
-    let decoded = run(
-        "zbarimg",
-        &["--raw".as_ref(), "-q".as_ref(), png.as_os_str()],
-    )?;
-    Some(decoded.lines().map(str::to_owned).collect())
-}
 
 fn assert_contains_all(text: &str, expected: &[&str]) {
     let missing: Vec<&&str> = expected.iter().filter(|e| !text.contains(**e)).collect();
@@ -491,6 +385,297 @@ fn each_decision_carries_its_title_and_legal_notice() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// pagoPA payment notices and receipts
+
+fn nav(base: u64) -> NoticeNumber {
+    NoticeNumber::new(
+        SegregationCode::new(1).unwrap(),
+        IuvBase::new(base).unwrap(),
+    )
+}
+
+fn creditor_cf() -> EnteCodiceFiscale {
+    EnteCodiceFiscale::parse("80012345676").unwrap()
+}
+
+fn payment_notice() -> PaymentNotice {
+    PaymentNotice {
+        subject: "TARI 2026 - Tassa sui rifiuti, utenza domestica".into(),
+        creditor: NoticeCreditor {
+            name: "Comune di Borgoverde".into(),
+            fiscal_code: creditor_cf(),
+            sector: Some("Ufficio Tributi".into()),
+            info: Some("Piazza della Libertà 1, 00010 Borgoverde (RM) · tel. 06 1234567".into()),
+            website: Some("www.comune.borgoverde.it".into()),
+            cbill: Some("AB12C".into()),
+            postal_account: Some(PostalAccount::parse("16302093").unwrap()),
+            postal_account_holder: Some("Comune di Borgoverde - Servizio Tesoreria".into()),
+        },
+        debtor: NoticeDebtor {
+            fiscal_code: "BRBNCL80A01H501U".into(),
+            full_name: "Niccolò Bàrberi".into(),
+            address: Some("Via Giuseppe Garibaldi 12, 00010 Borgoverde (RM)".into()),
+        },
+        reason: "TARI 2026 rata unica".into(),
+        options: NoticeOptions {
+            single: Some(NoticeInstalment {
+                notice_number: nav(2_026_000_000_042),
+                amount: Cents::new(102_099),
+                due_date: Some(date(2026, 12, 16)),
+            }),
+            instalments: Vec::new(),
+        },
+    }
+}
+
+fn instalment_notice() -> PaymentNotice {
+    let mut notice = payment_notice();
+    notice.creditor.postal_account = None;
+    notice.creditor.postal_account_holder = None;
+    notice.options = NoticeOptions {
+        single: None,
+        instalments: [(43, 34_033, 1), (44, 34_033, 3), (45, 34_033, 5)]
+            .into_iter()
+            .map(|(base, cents, month)| NoticeInstalment {
+                notice_number: nav(2_026_000_000_000 + base),
+                amount: Cents::new(cents),
+                due_date: Some(date(2027, month, 31)),
+            })
+            .collect(),
+    };
+    notice
+}
+
+#[test]
+fn payment_notice_with_a_single_payment_and_a_postal_slip() {
+    let notice = payment_notice();
+    let pdf = TempPdf::new(&render_payment_notice(&notice).unwrap());
+    let single = notice.options.single.as_ref().unwrap();
+    let Some(text) = pdftotext(&pdf) else { return };
+    assert_contains_all(
+        &text,
+        &[
+            "AVVISO DI PAGAMENTO",
+            "pagoPA",
+            "TARI 2026 - Tassa sui rifiuti, utenza domestica",
+            "Comune di Borgoverde",
+            "Importo 1.020,99 Euro",
+            "Entro il 16/12/2026",
+            "Codice fiscale 80012345676",
+            "Ufficio Tributi",
+            "Codice CBILL AB12C",
+            "Nome e cognome Niccolò Bàrberi",
+            "Codice fiscale BRBNCL80A01H501U",
+            "PAGA CON L'APP IO",
+            "sul sito di Comune di Borgoverde (www.comune.borgoverde.it)",
+            "Home Banking",
+            "PAGA SUL TERRITORIO",
+            "Rata unica",
+            &single.notice_number.printed(),
+            "Bollettino Postale PA",
+            "Conto corrente postale 000016302093",
+            "Intestato a Comune di Borgoverde - Servizio Tesoreria",
+            "Oggetto del pagamento TARI 2026 rata unica",
+        ],
+    );
+    assert_eq!(single.notice_number.printed(), "3012 0260 0000 0042 44");
+    assert!(!text.contains("Rata 1 di"));
+
+    let Some(codes) = scan_all_qr(&pdf) else {
+        return;
+    };
+    let expected = qr_payload(&single.notice_number, &creditor_cf(), single.amount).unwrap();
+    assert_eq!(codes, [expected]);
+
+    let matrix = PosteDataMatrix {
+        notice: single.notice_number.clone(),
+        postal_account: PostalAccount::parse("16302093").unwrap(),
+        amount: single.amount,
+        creditor: creditor_cf(),
+        debtor_fiscal_code: "BRBNCL80A01H501U".into(),
+        debtor_name: "Niccolò Bàrberi".into(),
+        reason: "TARI 2026 rata unica".into(),
+    };
+    let Some(matrices) = scan_data_matrices(&pdf) else {
+        return;
+    };
+    assert_eq!(matrices, [matrix.payload()]);
+    assert_eq!(matrices[0].len(), 256);
+}
+
+#[test]
+fn payment_notice_with_three_instalments() {
+    let notice = instalment_notice();
+    let pdf = TempPdf::new(&render_payment_notice(&notice).unwrap());
+    let Some(text) = pdftotext(&pdf) else { return };
+    let mut expected_text = vec![
+        "Importo 1.020,99 Euro",
+        "Prima scadenza 31/01/2027",
+        "Puoi pagare a rate: 3 rate",
+        "Rata 1 di 3",
+        "Rata 2 di 3",
+        "Rata 3 di 3",
+        "340,33 Euro",
+        "31/03/2027",
+        "31/05/2027",
+        "80012345676",
+    ];
+    let printed: Vec<String> = notice
+        .options
+        .instalments
+        .iter()
+        .map(|option| option.notice_number.printed())
+        .collect();
+    expected_text.extend(printed.iter().map(String::as_str));
+    assert_contains_all(&text, &expected_text);
+    assert!(!text.contains("Bollettino Postale PA"));
+    assert!(!text.contains("Rata unica"));
+
+    let Some(codes) = scan_all_qr(&pdf) else {
+        return;
+    };
+    let mut expected: Vec<String> = notice
+        .options
+        .instalments
+        .iter()
+        .map(|option| qr_payload(&option.notice_number, &creditor_cf(), option.amount).unwrap())
+        .collect();
+    expected.sort();
+    assert_eq!(codes, expected);
+}
+
+#[test]
+fn a_payment_notice_with_a_single_payment_and_instalments_spans_pages() {
+    let mut notice = instalment_notice();
+    notice.options.single = payment_notice().options.single;
+    notice.creditor = payment_notice().creditor;
+    let pdf = TempPdf::new(&render_payment_notice(&notice).unwrap());
+    let Some(text) = pdftotext(&pdf) else { return };
+    assert_contains_all(
+        &text,
+        &[
+            "Puoi pagare in un'unica soluzione o a rate (3 rate)",
+            "Rata unica (in alternativa alle rate)",
+            "Rata 3 di 3",
+            "Bollettino Postale PA · Rata 3 di 3",
+            "Pagina 2 di ",
+            // The running header of continuation pages.
+            "TARI 2026 - Tassa sui rifiuti, utenza domestica · Comune di Borgoverde · pagoPA",
+        ],
+    );
+    let Some(matrices) = scan_data_matrices(&pdf) else {
+        return;
+    };
+    assert_eq!(matrices.len(), 4);
+    assert!(matrices.iter().all(|payload| payload.len() == 256));
+}
+
+#[test]
+fn invalid_payment_notices_are_refused() {
+    let mut notice = payment_notice();
+    notice.subject = "x".repeat(91);
+    assert!(matches!(
+        render_payment_notice(&notice),
+        Err(DocumentError::InvalidNotice(_))
+    ));
+    let mut notice = payment_notice();
+    notice.options.single = None;
+    assert!(matches!(
+        render_payment_notice(&notice),
+        Err(DocumentError::InvalidNotice(_))
+    ));
+    let mut notice = payment_notice();
+    if let Some(single) = notice.options.single.as_mut() {
+        single.amount = Cents::ZERO;
+    }
+    assert!(matches!(
+        render_payment_notice(&notice),
+        Err(DocumentError::InvalidNotice(_))
+    ));
+    let mut notice = payment_notice();
+    if let Some(single) = notice.options.single.as_mut() {
+        // Fits the QR code's eleven digits, not the postal code line's ten.
+        single.amount = Cents::new(10_000_000_000);
+    }
+    assert!(matches!(
+        render_payment_notice(&notice),
+        Err(DocumentError::InvalidNotice(_))
+    ));
+}
+
+fn payment_receipt() -> PaymentReceipt {
+    let notice_number = nav(2_026_000_000_042);
+    PaymentReceipt {
+        lang: Lang::It,
+        comune: comune(),
+        payer: Person {
+            name: "Niccolò Bàrberi".into(),
+            codice_fiscale: "BRBNCL80A01H501U".into(),
+        },
+        description: "TARI 2026, rata unica".into(),
+        iuv: notice_number.iuv().to_string(),
+        notice_number,
+        amount: Cents::new(102_099),
+        paid_at: "2026-12-10T15:42:00Z".parse().unwrap(),
+        psp: Some("Banca di Prova S.p.A.".into()),
+        receipt_id: "c2f1e0a4b8d34c6f9e7a5b3d1f0e2c4a".into(),
+        transfers: vec![
+            AmountDue {
+                label: "TARI".into(),
+                amount: Cents::new(97_237),
+            },
+            AmountDue {
+                label: "TEFA (tributo provinciale)".into(),
+                amount: Cents::new(4_862),
+            },
+        ],
+    }
+}
+
+#[test]
+fn payment_receipt_states_what_was_paid() {
+    let pdf = TempPdf::new(&render_payment_receipt(&payment_receipt()).unwrap());
+    let Some(text) = pdftotext(&pdf) else { return };
+    assert_contains_all(
+        &text,
+        &[
+            "Ricevuta di pagamento",
+            "Comune di Borgoverde",
+            "Oggetto del pagamento TARI 2026, rata unica",
+            "Niccolò Bàrberi",
+            "Importo pagato € 1.020,99",
+            "Data del pagamento 10/12/2026 alle 16:42",
+            "Codice avviso 3012 0260 0000 0042 44",
+            "IUV 01202600000004244",
+            "Banca di Prova S.p.A.",
+            "c2f1e0a4b8d34c6f9e7a5b3d1f0e2c4a",
+            "TEFA (tributo provinciale) € 48,62",
+        ],
+    );
+}
+
+#[test]
+fn payment_receipt_in_english() {
+    let mut receipt = payment_receipt();
+    receipt.lang = Lang::En;
+    receipt.psp = None;
+    receipt.transfers.clear();
+    let pdf = TempPdf::new(&render_payment_receipt(&receipt).unwrap());
+    let Some(text) = pdftotext(&pdf) else { return };
+    assert_contains_all(
+        &text,
+        &[
+            "Payment receipt",
+            "Amount paid € 1.020,99",
+            "Notice number 3012 0260 0000 0042 44",
+            "Receipt ID c2f1e0a4b8d34c6f9e7a5b3d1f0e2c4a",
+        ],
+    );
+    assert!(!text.contains("Payment service provider"));
+    assert!(!text.contains("Breakdown"));
+}
+
+// ---------------------------------------------------------------------------------------------
 // The PDF itself
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
@@ -505,6 +690,8 @@ fn documents_are_tagged_a4_with_title_and_language() {
         render_receipt(&receipt()).unwrap(),
         render_permit(&permit()).unwrap(),
         render_decision(&decision(DecisionKind::Rejection)).unwrap(),
+        render_payment_notice(&payment_notice()).unwrap(),
+        render_payment_receipt(&payment_receipt()).unwrap(),
     ];
     for bytes in &documents {
         assert!(bytes.starts_with(b"%PDF-1.7"));
@@ -566,6 +753,10 @@ fn rendering_is_deterministic() {
         render_permit(&permit()).unwrap(),
         render_permit(&permit()).unwrap()
     );
+    assert_eq!(
+        render_payment_notice(&payment_notice()).unwrap(),
+        render_payment_notice(&payment_notice()).unwrap()
+    );
 }
 
 #[test]
@@ -614,6 +805,18 @@ fn write_samples() {
         (
             "preavviso-10-bis.pdf",
             render_decision(&decision(DecisionKind::IntendedRefusal)).unwrap(),
+        ),
+        (
+            "avviso-pagamento.pdf",
+            render_payment_notice(&payment_notice()).unwrap(),
+        ),
+        (
+            "avviso-pagamento-rate.pdf",
+            render_payment_notice(&instalment_notice()).unwrap(),
+        ),
+        (
+            "ricevuta-pagamento.pdf",
+            render_payment_receipt(&payment_receipt()).unwrap(),
         ),
     ];
     for (name, bytes) in files {
