@@ -80,7 +80,7 @@ impl Actor {
     }
 
     /// The entry recording `action` by this actor.
-    pub(crate) fn entry(
+    pub fn entry(
         &self,
         tenant: Option<TenantId>,
         action: &str,

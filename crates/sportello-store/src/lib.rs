@@ -26,11 +26,13 @@
 mod db;
 pub mod attachments;
 mod audit;
+pub mod campaigns;
 mod drafts;
 mod error;
 mod jobs;
 mod migrate;
 pub mod outbox;
+pub mod payments;
 mod pratiche;
 pub mod protocol;
 mod roles;
@@ -48,6 +50,7 @@ mod token;
 mod users;
 
 pub use audit::{Actor, AuditEntry, AuditRecord, ClientInfo};
+pub use campaigns::{Campaign, campaign_origin};
 pub use db::{Backend, ConnectOptions, Store, Tx};
 pub use drafts::{Applicant, Draft, DraftId};
 pub use error::StoreError;

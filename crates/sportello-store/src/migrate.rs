@@ -23,6 +23,11 @@ const SQLITE: &[Source] = &[
         "requests",
         include_str!("../migrations/sqlite/0003_requests.sql"),
     ),
+    (
+        4,
+        "payments",
+        include_str!("../migrations/sqlite/0004_payments.sql"),
+    ),
 ];
 const POSTGRES: &[Source] = &[
     (
@@ -39,6 +44,11 @@ const POSTGRES: &[Source] = &[
         3,
         "requests",
         include_str!("../migrations/postgres/0003_requests.sql"),
+    ),
+    (
+        4,
+        "payments",
+        include_str!("../migrations/postgres/0004_payments.sql"),
     ),
 ];
 

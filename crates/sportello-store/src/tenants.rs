@@ -41,6 +41,16 @@ impl Store {
         row.map(tenant_from_row).transpose()
     }
 
+    pub async fn tenant(&self, id: TenantId) -> Result<Option<Tenant>, StoreError> {
+        let row: Option<TenantRow> = on_db!(&self.db, pool => {
+            sqlx::query_as("SELECT id, slug, profile FROM tenants WHERE id = $1")
+                .bind(*id.as_uuid())
+                .fetch_optional(pool)
+                .await?
+        });
+        row.map(tenant_from_row).transpose()
+    }
+
     /// The tenant that serves `host` (lower-case, without port), if any.
     pub async fn tenant_by_host(&self, host: &str) -> Result<Option<Tenant>, StoreError> {
         let row: Option<TenantRow> = on_db!(&self.db, pool => {
