@@ -3,23 +3,22 @@
 //! prefix, so a client only changes its base URL. `sportello serve` never mounts them: no
 //! production configuration can switch them on.
 //!
-//! Today: the outbox sink, which records every side effect the demo would send to the outside
-//! world and shows it at `/_mock/outbox`; an external protocol system ([`MockProtocol`]) that
-//! answers each registration with a number of its own; the identity provider (`idp`). The
-//! pagoPA and App IO stand-ins land here with their integrations: until then the demo's sink
-//! accepts their messages (payment requests included) and only shows them.
+//! Today: the outbox sink, which records the side effects the demo has no stand-in for and
+//! shows them at `/_mock/outbox`; an external protocol system ([`MockProtocol`]) that answers
+//! each registration with a number of its own; the identity provider (`idp`); pagoPA's GPD,
+//! receipts and Checkout (`pagopa`). The App IO stand-in lands with its integration.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::todo)]
 
 pub mod idp;
+pub mod pagopa;
 
 use axum::extract::State;
 use axum::response::{Html, IntoResponse};
 use axum::routing::get;
 use axum::{Json, Router};
-use sportello_store::Store;
 use sportello_store::outbox::{DeliveryError, Message, Sink};
 use sportello_store::protocol::{
-    AdapterError, ExternalRef, PROTOCOL_REGISTER_TOPIC, ProtocolAdapter, ProtocolSink, Segnatura,
+    AdapterError, ExternalRef, PROTOCOL_REGISTER_TOPIC, ProtocolAdapter, Segnatura,
 };
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -117,24 +116,6 @@ impl ProtocolAdapter for MockProtocol {
     }
 }
 
-/// The demo's outbox sink: protocol registrations go through the store's [`ProtocolSink`] to
-/// [`MockProtocol`] (so the reference is recorded as a real one would be), every other topic
-/// to [`MockSink`].
-pub struct DemoSink {
-    protocol: ProtocolSink<MockProtocol>,
-    others: MockSink,
-}
-
-impl Sink for DemoSink {
-    async fn deliver(&self, message: &Message) -> Result<(), DeliveryError> {
-        if message.topic == PROTOCOL_REGISTER_TOPIC {
-            self.protocol.deliver(message).await
-        } else {
-            self.others.deliver(message).await
-        }
-    }
-}
-
 impl MockServices {
     pub fn new() -> MockServices {
         MockServices::default()
@@ -149,14 +130,6 @@ impl MockServices {
     pub fn protocol(&self) -> MockProtocol {
         MockProtocol {
             delivered: self.delivered.clone(),
-        }
-    }
-
-    /// The sink of `sportello demo`: see [`DemoSink`].
-    pub fn demo_sink(&self, store: Store) -> DemoSink {
-        DemoSink {
-            protocol: ProtocolSink::new(store, self.protocol()),
-            others: self.sink(),
         }
     }
 
@@ -188,7 +161,9 @@ async fn index() -> impl IntoResponse {
          <body><main class=\"container py-5\"><h1>Servizi simulati della demo</h1>\
          <p>Questi servizi sostituiscono in locale quelli esterni. Non sono mai attivi in produzione.</p>\
          <ul><li><a href=\"/_mock/outbox\">Effetti verso l'esterno consegnati dalla coda (outbox), in JSON: \
-         registrazioni nel protocollo esterno simulato (con il suo numero), richieste di pagamento in attesa di pagoPA</a></li></ul>\
+         registrazioni nel protocollo esterno simulato (con il suo numero), notifiche in attesa di App IO</a></li>\
+         <li><a href=\"/_mock/pagopa/_admin/calls\">pagoPA simulato: chiamate ricevute da GPD, ricevute e Checkout (JSON)</a>; \
+         guasti simulati in <code>/_mock/pagopa/_admin/faults</code></li></ul>\
          <p lang=\"en\">Local stand-ins for outside services, never enabled in production.</p>\
          </main></body></html>",
     )
