@@ -191,7 +191,46 @@ pub async fn seed_demo_requests(state: &AppState, tenant: &Tenant) -> Result<usi
         run_steps(state, tenant, &cast, citizen, pratica, &script.steps).await?;
     }
     filed += seed_past_permits(state, tenant, &cast, now).await?;
+    settle_past_payments(state, tenant).await?;
     Ok(filed)
+}
+
+/// The story the seeded pratiche tell includes their payments: the stamp duty of every
+/// request the office has decided, and the fee of every approval that went past "awaiting
+/// payment", were paid at the counter (so the demo's pagoPA shows them paid). The requests
+/// still being examined, and those awaiting payment, keep their notices open for the demo
+/// citizens to pay.
+async fn settle_past_payments(state: &AppState, tenant: &Tenant) -> Result<(), WebError> {
+    use sportello_domain::pratica::PraticaState as S;
+    let scope = state.store().scoped(tenant.id);
+    let mut tx = state.store().begin().await?;
+    for office in scope.offices().await? {
+        for pratica in scope
+            .office_queue(office.id.as_str(), &QueueFilter::default())
+            .await?
+        {
+            let open = matches!(
+                pratica.state(),
+                S::Submitted
+                    | S::InReview
+                    | S::DocumentsRequested
+                    | S::RefusalNoticed
+                    | S::AwaitingPayment
+            );
+            if open {
+                continue;
+            }
+            let at = pratica.pratica.submitted_at();
+            let paid = sportello_pagopa::delivery::Settlement::PaidElsewhere { at };
+            payments::settle(&mut tx, tenant.id, pratica.id, Purpose::Submission, paid).await?;
+            if let Some(paid_at) = pratica.pratica.paid_at() {
+                let paid = sportello_pagopa::delivery::Settlement::PaidElsewhere { at: paid_at };
+                payments::settle(&mut tx, tenant.id, pratica.id, Purpose::Decision, paid).await?;
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 /// A permit's code for the demo's start page, so that `/verifica/{code}` can be tried at once.

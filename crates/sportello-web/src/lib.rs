@@ -20,11 +20,13 @@ mod metrics;
 mod office;
 mod ops;
 mod pages;
+pub mod payments;
 mod public;
 mod requests;
 mod security;
 mod tenant;
 mod workflow;
+pub use workflow::payments::on_payment_received;
 pub mod ztl;
 
 pub use error::WebError;
@@ -86,6 +88,8 @@ pub(crate) struct Shared {
     pub extra_links: Vec<(String, String)>,
     /// Set once at start-up: without it, requests cannot be filed.
     pub documents: std::sync::OnceLock<documents::Documents>,
+    /// The pagoPA clients, set once at start-up: without them nobody can pay online.
+    pub payments: std::sync::OnceLock<payments::PaymentServices>,
 }
 
 /// The state every handler receives.
@@ -123,6 +127,7 @@ impl AppState {
             keys: auth::KeyRing::new(),
             extra_links: links,
             documents: std::sync::OnceLock::new(),
+            payments: std::sync::OnceLock::new(),
         }))
     }
 
@@ -175,6 +180,7 @@ pub fn app(state: AppState, extra: Router) -> Router {
         .route("/api/v1/services", get(api::services))
         .route("/api/v1/services/{service}", get(api::service))
         .merge(requests::routes())
+        .merge(payments::routes())
         .merge(office::routes())
         .merge(public::routes())
         .merge(api::routes());

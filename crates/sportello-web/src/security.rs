@@ -1,5 +1,6 @@
 //! Security headers on every response. The Content-Security-Policy allows no inline script and
-//! no third-party origin: every asset is served by Sportello itself.
+//! no third-party origin: every asset is served by Sportello itself. Forms may lead only here
+//! or to the pagoPA Checkout ("pay" answers with a redirect there, which `form-action` covers).
 
 use crate::AppState;
 use axum::extract::{Request, State};
@@ -9,7 +10,7 @@ use axum::response::Response;
 
 const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
 img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; \
-form-action 'self'; frame-ancestors 'none'";
+form-action 'self' https://checkout.pagopa.it https://uat.checkout.pagopa.it; frame-ancestors 'none'";
 
 pub(crate) async fn headers(
     State(state): State<AppState>,

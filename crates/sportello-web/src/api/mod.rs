@@ -13,6 +13,7 @@
 
 mod citizen;
 mod office;
+mod payments;
 mod public;
 
 use crate::WebError;
@@ -189,6 +190,12 @@ pub(crate) fn routes() -> axum::Router<crate::AppState> {
             get(citizen::show_draft).put(citizen::save_draft),
         )
         .route("/api/v1/me/drafts/{draft}/submit", post(citizen::submit))
+        .route("/api/v1/me/payments", get(payments::list))
+        .route("/api/v1/me/payments/{position}", get(payments::show))
+        .route(
+            "/api/v1/me/payments/{position}/checkout",
+            post(payments::checkout),
+        )
         .route("/api/v1/office/pratiche", get(office::queue))
         .route("/api/v1/office/pratiche/{pratica}", get(office::show))
         .route(

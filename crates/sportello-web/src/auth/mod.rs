@@ -16,7 +16,8 @@ mod session;
 
 pub use keys::{KeyRing, generate as generate_key};
 pub(crate) use pages::{
-    client, logout, personal_area, profile, save_profile, sign_in, sign_in_required,
+    client, logout, personal_area, personal_page_needs_login, profile, save_profile, sign_in,
+    sign_in_required,
 };
 pub(crate) use provider::tenant_base_url;
 pub use provider::{Federation, ServiceProviderInfo};

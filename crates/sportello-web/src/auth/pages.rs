@@ -190,7 +190,10 @@ pub(crate) fn message_page(page: MessagePage) -> Response {
 pub(crate) use super::messages::logout;
 
 /// A page of the personal area asked for without a session: the login buttons, back to it.
-fn personal_page_needs_login(ctx: &TenantContext, title_key: &str) -> Result<Response, WebError> {
+pub(crate) fn personal_page_needs_login(
+    ctx: &TenantContext,
+    title_key: &str,
+) -> Result<Response, WebError> {
     let layout = Layout::titled(ctx, title_key).without_rating();
     sign_in_required(
         ctx,

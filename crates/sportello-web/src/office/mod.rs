@@ -40,6 +40,10 @@ pub(crate) fn routes() -> Router<AppState> {
             get(pages::letter_pdf),
         )
         .route(
+            "/ufficio/pratiche/{pratica}/pagamenti/{position}/avviso.pdf",
+            get(pages::notice_pdf),
+        )
+        .route(
             "/area-personale/pratiche/{pratica}/permesso.pdf",
             get(permit::citizen_pdf),
         )

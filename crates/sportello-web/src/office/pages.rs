@@ -451,6 +451,8 @@ struct DetailPage {
     version: u64,
     sections: Vec<(String, Vec<(String, String)>)>,
     fee: Vec<(String, String)>,
+    /// The pratica's pagoPA positions and receipts.
+    payments: Vec<crate::payments::OfficePayment>,
     attachments: Vec<(String, String, bool)>,
     history: Vec<HistoryEntry>,
     actions: Vec<ActionView>,
@@ -654,6 +656,7 @@ async fn detail_page(
             })
             .collect(),
         fee,
+        payments: crate::payments::office_payments(ctx, pratica.id).await?,
         attachments: attachments
             .iter()
             .map(|a| {
@@ -699,6 +702,25 @@ async fn history(
         });
     }
     Ok(entries)
+}
+
+/// `GET /ufficio/pratiche/{id}/pagamenti/{position}/avviso.pdf`: the payment notice, to print
+/// for a citizen at the counter.
+pub(crate) async fn notice_pdf(
+    ctx: TenantContext,
+    Path((_, id, position)): Path<(String, Uuid, Uuid)>,
+) -> Result<Response, WebError> {
+    let (_, offices) = clerk(&ctx).await?;
+    office_pratica(&ctx, &offices, id).await?;
+    let stored = ctx
+        .state
+        .store()
+        .scoped(ctx.tenant.id)
+        .position(position)
+        .await?
+        .filter(|p| p.pratica == Some(id))
+        .ok_or(WebError::NotFound)?;
+    crate::payments::notice_response(&ctx.tenant, &stored)
 }
 
 /// `GET /ufficio/pratiche/{id}`.

@@ -30,17 +30,7 @@ use uuid::Uuid;
 
 /// The comune's letterhead on every document it issues.
 pub(crate) fn letterhead(tenant: &Tenant) -> Letterhead {
-    let profile = &tenant.profile;
-    let address = &profile.address;
-    Letterhead {
-        name: profile.name.clone(),
-        address: format!(
-            "{}, {} {} ({})",
-            address.street, address.postal_code, address.city, address.province
-        ),
-        codice_fiscale: profile.codice_fiscale.to_string(),
-        pec: profile.contacts.pec.to_string(),
-    }
+    Letterhead::of(&tenant.profile)
 }
 
 /// The pratica if the signed-in person may see it as its citizen: the applicant, or the
@@ -154,6 +144,8 @@ struct PraticaPage {
     timeline: Vec<TimelineEntry>,
     attachments: Vec<(String, String, String)>,
     amounts: Vec<(String, String)>,
+    /// The pagoPA positions of the pratica, each with a way to pay it.
+    payments: Vec<crate::payments::PositionRow>,
     actions: Vec<ActionForm>,
     /// The office's letters (documents request, notice of intended refusal, refusal) as PDF.
     letters: Vec<(String, String)>,
@@ -263,6 +255,7 @@ async fn page(
             .map(|a| (a.file_name.clone(), human_size(a.size), a.sha256.clone()))
             .collect(),
         amounts: amounts_due(pratica, lang),
+        payments: crate::payments::positions_of_pratica(ctx, pratica.id).await?,
         actions: citizen_actions(ctx, pratica),
         letters: crate::workflow::decisions::letters(&events)
             .into_iter()

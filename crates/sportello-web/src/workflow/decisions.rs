@@ -346,6 +346,18 @@ pub(crate) async fn act(
         }
     }
 
+    // Paid at the counter: the pagoPA notice must not be paid a second time.
+    if action == ClerkAction::RecordPayment {
+        payments::settle(
+            &mut tx,
+            tenant.id,
+            pratica.id,
+            Purpose::Decision,
+            sportello_pagopa::delivery::Settlement::PaidElsewhere { at: now },
+        )
+        .await?;
+    }
+
     // A decided pratica keeps special-category data only as long as the procedure says.
     let decided = matches!(action, ClerkAction::IssuePermit | ClerkAction::Reject);
     let retention = procedure

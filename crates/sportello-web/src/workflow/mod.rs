@@ -4,5 +4,5 @@
 
 pub(crate) mod citizen;
 pub(crate) mod decisions;
-pub(crate) mod payments;
+pub mod payments;
 pub(crate) mod submission;

@@ -4,6 +4,7 @@ mod api;
 mod auth;
 mod office;
 mod pages;
+mod payments;
 mod public;
 mod requests;
 mod security;

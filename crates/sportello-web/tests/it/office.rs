@@ -11,7 +11,7 @@ use sportello_domain::{CodiceFiscale, Role};
 use sportello_store::Actor;
 
 /// Giulia Bianchi, of the local police (who decides ZTL permits and disabled badges).
-const CLERK: &str = "BNCGLI78D45A794Q";
+pub(crate) const CLERK: &str = "BNCGLI78D45A794Q";
 /// Paolo Gallo, of the SUAP.
 const OTHER_CLERK: &str = "GLLPLA75E20H501Z";
 /// Giuseppe Verdi, Giulia's colleague at the local police.
@@ -19,7 +19,7 @@ const COLLEAGUE: &str = "VRDGPP75C12F205K";
 /// The comune's administrator.
 const ADMIN: &str = "RSSMRA85T10A562S";
 
-async fn grant(app: &AuthApp, cf: &str, office: &str) {
+pub(crate) async fn grant(app: &AuthApp, cf: &str, office: &str) {
     let tenant = app.app.tenant(TENANT).await;
     app.app
         .store
@@ -36,7 +36,7 @@ async fn grant(app: &AuthApp, cf: &str, office: &str) {
 }
 
 /// Mario files a one-day ZTL permit; returns the id of the pratica.
-async fn file_ztl(browser: &mut Browser<'_>) -> String {
+pub(crate) async fn file_ztl(browser: &mut Browser<'_>) -> String {
     let draft = start(browser, "permesso-ztl").await;
     step(browser, &draft, "categoria", &[("category", "giornaliero")]).await;
     step(
@@ -94,7 +94,12 @@ fn version(page: &TestResponse) -> String {
     rest[..rest.find('"').unwrap()].to_owned()
 }
 
-async fn act(browser: &mut Browser<'_>, id: &str, action: &str, text: &str) -> TestResponse {
+pub(crate) async fn act(
+    browser: &mut Browser<'_>,
+    id: &str,
+    action: &str,
+    text: &str,
+) -> TestResponse {
     let page = browser
         .get(&format!("/{TENANT}/ufficio/pratiche/{id}"))
         .await;

@@ -457,8 +457,9 @@ async fn readyz_refuses_until_the_database_is_migrated() {
         sportello_web::Metrics::install().unwrap(),
     );
     let app = TestApp {
-        router: sportello_web::app(state, axum::Router::new()),
+        router: sportello_web::app(state.clone(), axum::Router::new()),
         store: store.clone(),
+        state,
     };
     assert_eq!(app.get("/healthz").await.status, StatusCode::OK);
     let ready = app.get("/readyz").await;

@@ -19,6 +19,9 @@ use tower::ServiceExt;
 pub struct TestApp {
     pub store: Store,
     pub router: Router,
+    /// The router's state: settings set once at start-up (the pagoPA clients) can still be
+    /// given to it.
+    pub state: AppState,
 }
 
 pub struct TestResponse {
@@ -122,8 +125,9 @@ impl TestApp {
         let state = AppState::with_spid(store.clone(), config, metrics(), Vec::new(), spid)
             .with_documents(test_documents());
         TestApp {
-            router: sportello_web::app(state, Router::new()),
+            router: sportello_web::app(state.clone(), Router::new()),
             store,
+            state,
         }
     }
 
