@@ -76,6 +76,8 @@ pub async fn serve(file: Option<&Path>, idp_metadata: &[String]) -> anyhow::Resu
         spid,
     )
     .with_documents(documents);
+    let pagopa = server::PagoPa::new(&store, config.pagopa.settings()?)?;
+    let state = state.with_payments(pagopa.services());
     // Deadlines that lapse, silence that grants, permits that expire, files past retention.
     tokio::spawn(sportello_web::housekeeping::every(
         state.clone(),
@@ -88,11 +90,27 @@ pub async fn serve(file: Option<&Path>, idp_metadata: &[String]) -> anyhow::Resu
     tracing::info!(listen = %config.listen, database = store.backend().name(), public_url = ?config.public_url, "Sportello is serving");
     let sink = config.outbox_enabled.then(|| {
         (
-            server::TopicRouter::new(store.clone()),
+            server::TopicRouter::new(
+                store.clone(),
+                server::LocalRegister,
+                pagopa.sink.clone(),
+                None,
+            ),
             server::worker_options(&config),
         )
     });
-    server::run(app, listener, store, sink, config.shutdown_grace, shutdown).await?;
+    // Without the worker nothing reaches pagoPA, so there is nothing to watch either.
+    let pagopa = config.outbox_enabled.then_some(pagopa);
+    server::run(
+        app,
+        listener,
+        store,
+        sink,
+        pagopa,
+        config.shutdown_grace,
+        shutdown,
+    )
+    .await?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -195,6 +213,14 @@ pub fn check_config(file: Option<&Path>, explain: bool) -> anyhow::Result<ExitCo
                 "  verification key: {}",
                 presence(&config.storage.verification_key)
             );
+            println!("  pagoPA:      {}", config.pagopa.api_base);
+            if config.pagopa.keys.is_empty() {
+                println!("  pagoPA keys: none (payment requests wait until a comune has one)");
+            }
+            for slug in config.pagopa.keys.keys() {
+                // Which comuni have a key, never the key.
+                println!("  pagoPA key:  {slug} set");
+            }
             Ok(ExitCode::SUCCESS)
         }
         Err(problems) => {

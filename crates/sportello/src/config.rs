@@ -70,6 +70,46 @@ pub struct Config {
     pub outbox_poll: Duration,
     pub spid: SpidConfig,
     pub storage: StorageConfig,
+    pub pagopa: PagoPaConfig,
+}
+
+/// The `[pagopa]` section: the pagoPA environment and each comune's subscription key.
+#[derive(Debug, Clone)]
+pub struct PagoPaConfig {
+    pub api_base: String,
+    pub timeout: Duration,
+    /// By comune slug.
+    pub keys: BTreeMap<String, Secret>,
+}
+
+impl Default for PagoPaConfig {
+    fn default() -> Self {
+        PagoPaConfig {
+            api_base: sportello_pagopa::PagoPaSettings::PRODUCTION.to_owned(),
+            timeout: Duration::from_secs(20),
+            keys: BTreeMap::new(),
+        }
+    }
+}
+
+impl PagoPaConfig {
+    /// The settings of the pagoPA crate; the base URL was checked when read.
+    pub fn settings(&self) -> anyhow::Result<sportello_pagopa::PagoPaSettings> {
+        Ok(sportello_pagopa::PagoPaSettings {
+            api_base: self.api_base.parse()?,
+            keys: self
+                .keys
+                .iter()
+                .map(|(slug, key)| {
+                    (
+                        slug.clone(),
+                        sportello_pagopa::SubscriptionKey::new(key.expose()),
+                    )
+                })
+                .collect(),
+            timeout: self.timeout,
+        })
+    }
 }
 
 /// The `[storage]` section: where attachments go, and the two keys of the installation.
@@ -198,6 +238,18 @@ const KEYS: &[(&str, &str)] = &[
         "base64 of 32 random bytes signing permits' verification codes (secret)",
     ),
     (
+        "pagopa.api_base",
+        "root URL of the pagoPA APIs (default https://api.platform.pagopa.it; UAT https://api.uat.platform.pagopa.it)",
+    ),
+    (
+        "pagopa.timeout_secs",
+        "how long one pagoPA call may take (default 20)",
+    ),
+    (
+        "pagopa.keys.<slug>",
+        "a comune's GPD subscription key, e.g. SPORTELLO_PAGOPA__KEYS__BORGOVERDE (secret)",
+    ),
+    (
         "spid.idp_metadata",
         "extra identity providers' metadata files, e.g. a test IdP (also --idp-metadata)",
     ),
@@ -257,6 +309,18 @@ const KEYS: &[(&str, &str)] = &[
 
 /// Keys whose values are secrets: they may come from a file named by `<KEY>_FILE`.
 const SECRET_KEYS: &[&str] = &["database.url", "storage.key", "storage.verification_key"];
+
+/// The prefix of the comuni's GPD subscription keys: `pagopa.keys.<slug>`, one per comune.
+const PAGOPA_KEYS: &str = "pagopa.keys.";
+
+fn is_secret(key: &str) -> bool {
+    SECRET_KEYS.contains(&key) || is_pagopa_key(key)
+}
+
+fn is_pagopa_key(key: &str) -> bool {
+    key.strip_prefix(PAGOPA_KEYS)
+        .is_some_and(|slug| sportello_domain::Slug::parse(slug).is_ok())
+}
 
 #[derive(Debug, Clone)]
 struct Entry {
@@ -334,7 +398,7 @@ impl Sources {
                 // `_FILE` reads a secret from a file; a setting whose own name ends in `_file`
                 // (spid.registry_file) is a plain value.
                 match lower.strip_suffix("_file").map(|b| b.replace("__", ".")) {
-                    Some(base) if SECRET_KEYS.contains(&base.as_str()) => (base, true),
+                    Some(base) if is_secret(&base) => (base, true),
                     Some(base) if KEYS.iter().any(|(k, _)| *k == base) => (base, true),
                     _ => (lower.replace("__", "."), false),
                 }
@@ -342,7 +406,7 @@ impl Sources {
                 continue;
             };
             if from_file {
-                if !SECRET_KEYS.contains(&key.as_str()) {
+                if !is_secret(&key) {
                     problems.push(Problem {
                         key,
                         origin: name,
@@ -386,7 +450,7 @@ impl Sources {
     /// commands (like `demo`) that choose their own database.
     pub fn resolve(mut self, require_database: bool) -> Result<Config, Vec<Problem>> {
         for key in self.entries.keys() {
-            if !KEYS.iter().any(|(known, _)| known == key) {
+            if !KEYS.iter().any(|(known, _)| known == key) && !is_pagopa_key(key) {
                 let suggestion = KEYS
                     .iter()
                     .map(|(known, _)| *known)
@@ -489,6 +553,7 @@ impl Sources {
 
         let spid = spid_config(&mut r);
         let storage = storage_config(&mut r);
+        let pagopa = pagopa_config(&mut r, self.entries.keys());
 
         if !self.problems.is_empty() {
             return Err(self.problems);
@@ -512,7 +577,36 @@ impl Sources {
             outbox_poll,
             spid,
             storage,
+            pagopa,
         })
+    }
+}
+
+fn pagopa_config<'k>(r: &mut Reader<'_>, keys: impl Iterator<Item = &'k String>) -> PagoPaConfig {
+    let defaults = PagoPaConfig::default();
+    let api_base = r.string("pagopa.api_base").unwrap_or(defaults.api_base);
+    if reqwest::Url::parse(&api_base).is_err()
+        || !(api_base.starts_with("https://") || api_base.starts_with("http://"))
+    {
+        r.problem(
+            "pagopa.api_base",
+            "must be an http(s) URL such as https://api.platform.pagopa.it",
+        );
+    }
+    let timeout =
+        Duration::from_secs(r.integer("pagopa.timeout_secs", 1, 300).unwrap_or(20) as u64);
+    let names: Vec<String> = keys.filter(|k| is_pagopa_key(k)).cloned().collect();
+    let mut secrets = BTreeMap::new();
+    for name in names {
+        if let Some(value) = r.string(&name).filter(|v| !v.trim().is_empty()) {
+            let slug = name.trim_start_matches(PAGOPA_KEYS).to_owned();
+            secrets.insert(slug, Secret::new(value.trim().to_owned()));
+        }
+    }
+    PagoPaConfig {
+        api_base,
+        timeout,
+        keys: secrets,
     }
 }
 
@@ -832,6 +926,45 @@ mod tests {
             "{}",
             typo.message
         );
+    }
+
+    #[test]
+    fn each_comune_has_its_pagopa_key_from_the_file_or_the_environment() {
+        let secret = file("key-from-a-file\n");
+        let f = file(
+            "[database]\nurl = \"sqlite://x.db\"\n[pagopa]\napi_base = \"https://api.uat.platform.pagopa.it\"\n[pagopa.keys]\nvaldoro = \"key-in-the-file\"\n",
+        );
+        let config = Sources::load(
+            Some(&f.0),
+            env(&[(
+                "SPORTELLO_PAGOPA__KEYS__BORGOVERDE_FILE",
+                secret.0.to_str().unwrap(),
+            )]),
+        )
+        .resolve(true)
+        .unwrap();
+        assert_eq!(config.pagopa.api_base, "https://api.uat.platform.pagopa.it");
+        assert_eq!(config.pagopa.keys["borgoverde"].expose(), "key-from-a-file");
+        assert_eq!(config.pagopa.keys["valdoro"].expose(), "key-in-the-file");
+        let printed = format!("{config:?}");
+        assert!(!printed.contains("key-from-a-file"), "{printed}");
+        assert!(!printed.contains("key-in-the-file"), "{printed}");
+        let settings = config.pagopa.settings().unwrap();
+        assert!(!format!("{settings:?}").contains("key-in-the-file"));
+        // A bad address and a misspelt section are problems, named by their key.
+        let problems = Sources::load(
+            None,
+            env(&[
+                ("DATABASE_URL", "sqlite://x.db"),
+                ("SPORTELLO_PAGOPA__API_BASE", "ftp://pagopa"),
+                ("SPORTELLO_PAGOPA__KES__BORGOVERDE", "x"),
+            ]),
+        )
+        .resolve(true)
+        .unwrap_err();
+        let keys: Vec<&str> = problems.iter().map(|p| p.key.as_str()).collect();
+        assert!(keys.contains(&"pagopa.api_base"), "{problems:?}");
+        assert!(keys.contains(&"pagopa.kes.borgoverde"), "{problems:?}");
     }
 
     #[test]

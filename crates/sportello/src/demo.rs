@@ -14,6 +14,7 @@ use sportello_mock::idp::{
     DEMO_IDENTITIES, DemoRole, Federation as MockFederation, KnownServiceProvider, MockIdp,
     ServiceProviders,
 };
+use sportello_mock::pagopa::{MockCreditor, MockPagoPa};
 use sportello_spid::metadata::parse_idp_metadata;
 use sportello_store::Actor;
 use sportello_store::outbox::{RetryPolicy, WorkerOptions};
@@ -53,6 +54,12 @@ pub fn demo_tenants() -> anyhow::Result<Vec<(TenantDefinition, Logo)>> {
             Ok((definition, logo))
         })
         .collect()
+}
+
+/// The demo's GPD subscription key of a comune: public, printed on the console, only ever
+/// accepted by the stand-in.
+pub fn demo_gpd_key(slug: &str) -> String {
+    format!("demo-gpd-key-{slug}")
 }
 
 /// What `sportello demo` was asked for on the command line.
@@ -207,8 +214,42 @@ pub async fn run(file: Option<&Path>, options: DemoOptions) -> anyhow::Result<Ex
         public_url: Some(public_url),
         ..WebConfig::default()
     };
+    // pagoPA: the stand-in answers for every demo comune with a key of its own, and the real
+    // client talks to it over HTTP, as it would to pagoPA.
+    let tenants_now = store.tenants().await?;
+    let pagopa_mock = MockPagoPa::new(
+        tenants_now
+            .iter()
+            .filter_map(|t| {
+                let collection = t.profile.pagopa.as_ref()?;
+                Some(MockCreditor {
+                    subscription_key: demo_gpd_key(t.slug.as_str()),
+                    fiscal_code: t.profile.codice_fiscale.as_str().to_owned(),
+                    company_name: t.profile.name.clone(),
+                    segregation_codes: vec![collection.segregation_code.get()],
+                })
+            })
+            .collect(),
+    );
+    let settings = sportello_pagopa::PagoPaSettings {
+        api_base: format!("{base}{}", sportello_mock::pagopa::PREFIX)
+            .parse()
+            .context("the demo's pagoPA address")?,
+        keys: tenants_now
+            .iter()
+            .map(|t| {
+                (
+                    t.slug.to_string(),
+                    sportello_pagopa::SubscriptionKey::new(demo_gpd_key(t.slug.as_str())),
+                )
+            })
+            .collect(),
+        timeout: Duration::from_secs(10),
+    };
+    let pagopa = server::PagoPa::new(&store, settings)?;
     let state = AppState::with_spid(store.clone(), web, metrics, MockServices::links(), spid)
-        .with_documents(crate::storage::demo_documents(data)?);
+        .with_documents(crate::storage::demo_documents(data)?)
+        .with_payments(pagopa.services());
     let _ = directory.set(state.clone());
     // A living back office: requests in every state, filed once per demo database.
     for tenant in store.tenants().await? {
@@ -225,7 +266,13 @@ pub async fn run(file: Option<&Path>, options: DemoOptions) -> anyhow::Result<Ex
         state.clone(),
         Duration::from_secs(15 * 60),
     ));
-    let app = sportello_web::app(state.clone(), mocks.router().merge(idp.router()));
+    let app = sportello_web::app(
+        state.clone(),
+        mocks
+            .router()
+            .merge(idp.router())
+            .merge(pagopa_mock.router()),
+    );
 
     println!(
         "\nSportello demo — ready in {:.1} s on {base}\n",
@@ -235,6 +282,18 @@ pub async fn run(file: Option<&Path>, options: DemoOptions) -> anyhow::Result<Ex
         println!("  {:<28} {base}/{}/", tenant.profile.name, tenant.slug);
     }
     println!("  {:<28} {base}/_mock/", "Servizi simulati");
+    println!(
+        "  {:<28} {base}{}/gpd/debt-positions-service/v1/",
+        "pagoPA GPD simulato",
+        sportello_mock::pagopa::PREFIX
+    );
+    for tenant in &tenants_now {
+        println!(
+            "  {:<28} Ocp-Apim-Subscription-Key: {}",
+            format!("  chiave GPD {}", tenant.slug),
+            demo_gpd_key(tenant.slug.as_str())
+        );
+    }
     // One permit of the seeded requests, to try the public verification page at once.
     if let Some(tenant) = store.tenants().await?.first()
         && let Some(code) = sportello_web::demo_seed::demo_permit_code(&state, tenant)
@@ -275,12 +334,18 @@ pub async fn run(file: Option<&Path>, options: DemoOptions) -> anyhow::Result<Ex
         poll_interval: Duration::from_millis(500),
         retry: RetryPolicy::default(),
     };
-    let sink = mocks.demo_sink(store.clone());
+    let sink = server::TopicRouter::new(
+        store.clone(),
+        mocks.protocol(),
+        pagopa.sink.clone(),
+        Some(mocks.sink()),
+    );
     server::run(
         app,
         listener,
         store,
         Some((sink, options)),
+        Some(pagopa),
         Duration::from_secs(5),
         shutdown,
     )

@@ -2,6 +2,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::todo)]
 
 mod admin;
+mod campaign;
 mod commands;
 mod config;
 mod demo;
@@ -96,6 +97,59 @@ enum Command {
     Ztl {
         #[command(subcommand)]
         command: ZtlCommand,
+    },
+    /// pagoPA: bulk billing campaigns of the tax office.
+    Pagopa {
+        #[command(subcommand)]
+        command: PagopaCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum PagopaCommand {
+    /// Bulk campaigns (TARI, canteen): one CSV file, one position per row (format:
+    /// docs/payments.md, "Campaigns").
+    Campaign {
+        #[command(subcommand)]
+        command: CampaignCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum CampaignCommand {
+    /// Validate a CSV file, write a position per row, publish them to GPD and optionally
+    /// render the notices. Running it again on the same file resumes it; it never bills twice.
+    Import {
+        /// The comune's slug, e.g. borgoverde.
+        #[arg(long)]
+        tenant: String,
+        /// The CSV file (UTF-8, `;`-separated, header row).
+        #[arg(value_name = "FILE.csv")]
+        file: PathBuf,
+        /// The campaign's name (default: the file name).
+        #[arg(long)]
+        name: Option<String>,
+        /// GPD calls per second at most.
+        #[arg(long, default_value_t = 20)]
+        rate: u32,
+        /// GPD requests in flight at most.
+        #[arg(long, default_value_t = 4)]
+        concurrency: usize,
+        /// Also write each notice as DIR/<riferimento>.pdf (existing files are kept).
+        #[arg(long, value_name = "DIR")]
+        notices: Option<PathBuf>,
+        /// Only validate the file and print its totals; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Positions by state: of the campaign of FILE, or of every campaign of the comune.
+    Status {
+        /// The comune's slug, e.g. borgoverde.
+        #[arg(long)]
+        tenant: String,
+        /// The CSV file of the campaign.
+        #[arg(long, value_name = "FILE.csv")]
+        file: Option<PathBuf>,
     },
 }
 
@@ -259,6 +313,33 @@ fn main() -> ExitCode {
                         output,
                     },
             } => ztl::export(config, &tenant, since.as_deref(), &format, output).await,
+            Command::Pagopa {
+                command: PagopaCommand::Campaign { command },
+            } => match command {
+                CampaignCommand::Import {
+                    tenant,
+                    file,
+                    name,
+                    rate,
+                    concurrency,
+                    notices,
+                    dry_run,
+                } => {
+                    let options = campaign::ImportOptions {
+                        tenant,
+                        file,
+                        name,
+                        rate,
+                        concurrency,
+                        notices,
+                        dry_run,
+                    };
+                    campaign::import(config, options).await
+                }
+                CampaignCommand::Status { tenant, file } => {
+                    campaign::status(config, &tenant, file.as_deref()).await
+                }
+            },
             Command::Spid { command } => match command {
                 SpidCommand::RefreshRegistry { out, from_file } => {
                     spid::refresh_registry(config, out, from_file).await

@@ -4,6 +4,9 @@
 
 use crate::config::Config;
 use anyhow::Context;
+use sportello_pagopa::checkout::CheckoutClient;
+use sportello_pagopa::gpd::GpdClient;
+use sportello_pagopa::{PagoPaSettings, PagoPaSink, ReceiptWatcher};
 use sportello_store::Store;
 use sportello_store::outbox::{DeliveryError, Message, RetryPolicy, Sink, Worker, WorkerOptions};
 use sportello_store::protocol::{
@@ -63,33 +66,46 @@ impl ShutdownSignal {
     }
 }
 
-/// The sink of `serve`, by topic:
+/// The outbox's sink, by topic:
 ///
-/// - `protocol.register`: the local register is the comune's register of record (its entry
-///   was written with the request); without an external protocol system configured, the
-///   [`LocalRegister`] adapter records each entry as local-only, so that the outbox shows it
-///   handled;
-/// - `payment.requested`: held, pending, until the pagoPA integration is installed; the
-///   message gets its attempt back each time, so it never runs out of attempts, and is looked
-///   at again every [`PAYMENT_HOLD`]. Meanwhile clerks record payments made at the counter;
-/// - any other topic: an integration this release does not have. It fails for good, visibly
+/// - `protocol.register`: to the comune's protocol system through the adapter `A` (in `serve`
+///   the [`LocalRegister`]: the local register is the comune's register of record, each entry
+///   is recorded as local-only so that the outbox shows it handled);
+/// - the pagoPA topics (`payment.requested`, `pagopa.position.*`): to GPD through
+///   [`PagoPaSink`]. A comune without pagoPA settings or key has its payment requests held,
+///   without spending attempts, and looked at again every six hours;
+/// - `payment.received`: back to the workflow, which moves the paid pratica on;
+/// - `notification.requested`: held until the App IO and e-mail channels exist;
+/// - any other topic: to `others` (the demo shows such messages on its stand-ins' page), or,
+///   in `serve`, an integration this release does not have: it fails for good, visibly
 ///   (`outbox_depth().failed`, the log), instead of being retried forever.
-pub struct TopicRouter {
+pub struct TopicRouter<A> {
     store: Store,
-    protocol: ProtocolSink<LocalRegister>,
+    protocol: ProtocolSink<A>,
+    pagopa: PagoPaSink,
+    others: Option<sportello_mock::MockSink>,
 }
 
-impl TopicRouter {
-    pub fn new(store: Store) -> TopicRouter {
+impl<A: ProtocolAdapter> TopicRouter<A> {
+    pub fn new(
+        store: Store,
+        protocol: A,
+        pagopa: PagoPaSink,
+        others: Option<sportello_mock::MockSink>,
+    ) -> TopicRouter<A> {
         TopicRouter {
-            protocol: ProtocolSink::new(store.clone(), LocalRegister),
+            protocol: ProtocolSink::new(store.clone(), protocol),
+            pagopa,
+            others,
             store,
         }
     }
 }
 
-/// How long a payment request waits between checks while no payment service is configured.
-const PAYMENT_HOLD: Duration = Duration::from_secs(6 * 3600);
+/// Notifications to citizens (a payment notice to send, …): held, without spending attempts,
+/// until the App IO and e-mail channels are installed.
+pub const NOTIFICATION_REQUESTED: &str = "notification.requested";
+const NOTIFICATION_HOLD: Duration = Duration::from_secs(6 * 3600);
 
 /// The system name recorded for entries no external protocol system registered.
 pub const LOCAL_REGISTER_SYSTEM: &str = "local";
@@ -107,28 +123,94 @@ impl ProtocolAdapter for LocalRegister {
     }
 }
 
-impl Sink for TopicRouter {
+impl<A: ProtocolAdapter> Sink for TopicRouter<A> {
     async fn deliver(&self, message: &Message) -> Result<(), DeliveryError> {
         match message.topic.as_str() {
             PROTOCOL_REGISTER_TOPIC => self.protocol.deliver(message).await,
-            "payment.requested" => {
-                self.store
-                    .hold_outbox_message(message.id)
-                    .await
-                    .map_err(|e| DeliveryError::Transient {
-                        reason: format!("cannot hold the payment request: {e}"),
-                        retry_after: None,
-                    })?;
-                Err(DeliveryError::Transient {
-                    reason: "waiting for the pagoPA integration: no payment service is configured on this installation".into(),
-                    retry_after: Some(PAYMENT_HOLD),
-                })
+            topic if PagoPaSink::handles(topic) => self.pagopa.deliver(message).await,
+            sportello_pagopa::PAYMENT_RECEIVED => {
+                sportello_web::on_payment_received(&self.store, message).await
             }
-            topic => Err(DeliveryError::Permanent {
-                reason: format!("no handler for topic {topic}"),
-            }),
+            topic => match &self.others {
+                Some(others) => others.deliver(message).await,
+                None if topic == NOTIFICATION_REQUESTED => {
+                    self.store
+                        .hold_outbox_message(message.id)
+                        .await
+                        .map_err(|e| DeliveryError::Transient {
+                            reason: format!("cannot hold the notification: {e}"),
+                            retry_after: None,
+                        })?;
+                    Err(DeliveryError::Transient {
+                        reason: "waiting for the App IO and e-mail integration".into(),
+                        retry_after: Some(NOTIFICATION_HOLD),
+                    })
+                }
+                None => Err(DeliveryError::Permanent {
+                    reason: format!("no handler for topic {topic}"),
+                }),
+            },
         }
     }
+}
+
+/// The pagoPA side of an installation, sharing one HTTP client: the outbox sink, the receipts
+/// watcher, the Checkout, and what the nightly reconciliation needs.
+#[derive(Clone)]
+pub struct PagoPa {
+    pub sink: PagoPaSink,
+    pub watcher: ReceiptWatcher,
+    pub checkout: CheckoutClient,
+    gpd: GpdClient,
+    settings: PagoPaSettings,
+    store: Store,
+}
+
+impl PagoPa {
+    pub fn new(store: &Store, settings: PagoPaSettings) -> anyhow::Result<PagoPa> {
+        let http = sportello_pagopa::http_client(settings.timeout)?;
+        let gpd = GpdClient::new(http.clone(), &settings.api_base)?;
+        Ok(PagoPa {
+            sink: PagoPaSink::new(store.clone(), gpd.clone(), settings.clone()),
+            watcher: ReceiptWatcher::new(store.clone(), gpd.clone(), settings.clone()),
+            checkout: CheckoutClient::new(http, &settings.api_base)?,
+            gpd,
+            settings,
+            store: store.clone(),
+        })
+    }
+
+    /// What the web needs to let citizens pay.
+    pub fn services(&self) -> sportello_web::payments::PaymentServices {
+        sportello_web::payments::PaymentServices {
+            sink: self.sink.clone(),
+            checkout: self.checkout.clone(),
+            watcher: self.watcher.clone(),
+        }
+    }
+
+    /// The receipts watcher and the nightly reconciliation, until `stopped`.
+    fn spawn(self, stopped: &watch::Receiver<bool>) -> Vec<tokio::task::JoinHandle<()>> {
+        let watcher = self.watcher;
+        let stop = stopped.clone();
+        let receipts = tokio::spawn(async move { watcher.run(stop).await });
+        let nightly = tokio::spawn(sportello_pagopa::reconcile::nightly(
+            self.store,
+            self.gpd,
+            self.settings,
+            stopped.clone(),
+        ));
+        vec![receipts, nightly]
+    }
+}
+
+/// The sink, watcher and Checkout of [`PagoPa`], for commands that need only some of them.
+pub fn pagopa(
+    store: &Store,
+    settings: PagoPaSettings,
+) -> anyhow::Result<(PagoPaSink, ReceiptWatcher, CheckoutClient)> {
+    let pagopa = PagoPa::new(store, settings)?;
+    Ok((pagopa.sink, pagopa.watcher, pagopa.checkout))
 }
 
 pub fn worker_options(config: &Config) -> WorkerOptions {
@@ -148,10 +230,12 @@ pub async fn run<S: Sink + 'static>(
     listener: TcpListener,
     store: Store,
     sink: Option<(S, WorkerOptions)>,
+    pagopa: Option<PagoPa>,
     grace: Duration,
     shutdown: ShutdownSignal,
 ) -> anyhow::Result<()> {
     let (stop, stopped) = watch::channel(false);
+    let pagopa_tasks = pagopa.map(|p| p.spawn(&stopped)).unwrap_or_default();
     let worker = sink.map(|(sink, options)| {
         let worker = Worker::new(store.clone(), sink, options);
         let stopped = stopped.clone();
@@ -188,6 +272,9 @@ pub async fn run<S: Sink + 'static>(
         }
     }
     housekeeping.abort();
+    for task in pagopa_tasks {
+        task.abort();
+    }
     if let Some(worker) = worker
         && tokio::time::timeout(Duration::from_secs(10), worker)
             .await
@@ -227,7 +314,8 @@ mod tests {
     use sportello_store::outbox::{NewMessage, Status};
 
     #[tokio::test]
-    async fn payment_requests_stay_pending_and_unknown_topics_fail() {
+    async fn payment_requests_wait_for_a_key_and_unknown_topics_fail() {
+        const NIL: &str = "00000000-0000-0000-0000-000000000000";
         let dir = std::env::temp_dir().join(format!("sportello-router-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
@@ -236,25 +324,43 @@ mod tests {
             .await
             .unwrap();
         store.migrate().await.unwrap();
-        for (topic, key) in [
-            ("payment.requested", "payment:x:submission"),
-            ("io.message", "io:x"),
+        let (definition, logo) = crate::demo::demo_tenants().unwrap().remove(0);
+        store
+            .import_tenant(&definition, &logo, "test")
+            .await
+            .unwrap();
+        let tenant = store.tenants().await.unwrap().remove(0);
+        let request = serde_json::json!({
+            "pratica": NIL, "protocol": "0000001/2026", "purpose": "submission",
+            "debtor_fiscal_code": "RSSMRA80A01H501U", "debtor_name": "Mario Rossi",
+            "reason": "Imposta di bollo", "lines": [{"kind": "stamp-duty", "description": "Bollo", "amount": 1600}]
+        });
+        for (topic, key, payload) in [
+            ("payment.requested", "payment:x:submission", request),
+            ("io.message", "io:x", serde_json::json!({})),
         ] {
             store
                 .enqueue(&NewMessage {
-                    tenant: None,
+                    tenant: Some(tenant.id),
                     topic: topic.into(),
                     idempotency_key: key.into(),
-                    payload: serde_json::json!({}),
+                    payload,
                     // Two attempts: a held message must never spend the first.
                     max_attempts: 2,
                 })
                 .await
                 .unwrap();
         }
+        // pagoPA is configured, but this comune has no subscription key yet.
+        let settings = PagoPaSettings {
+            api_base: "http://127.0.0.1:9/".parse().unwrap(),
+            keys: Default::default(),
+            timeout: Duration::from_secs(1),
+        };
+        let pagopa = PagoPa::new(&store, settings).unwrap();
         let worker = Worker::new(
             store.clone(),
-            TopicRouter::new(store.clone()),
+            TopicRouter::new(store.clone(), LocalRegister, pagopa.sink, None),
             WorkerOptions::default(),
         );
         assert_eq!(worker.run_once().await.unwrap(), 2);
@@ -266,6 +372,15 @@ mod tests {
         assert_eq!(payment.status, Status::Pending);
         assert_eq!(payment.attempts, 0, "the held attempt is given back");
         assert!(payment.available_at.as_timestamp() > jiff::Timestamp::now());
+        assert!(
+            store
+                .scoped(tenant.id)
+                .position_by_origin(&format!("pratica:{NIL}:submission"))
+                .await
+                .unwrap()
+                .is_none(),
+            "no notice number is spent while waiting"
+        );
         let unknown = store.outbox_message_state("io:x").await.unwrap().unwrap();
         assert_eq!(unknown.status, Status::Failed);
         store.close().await;
