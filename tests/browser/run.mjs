@@ -7,12 +7,14 @@
 // Screenshots of each journey step go to $BROWSER_OUTPUT (default ../../target/browser).
 // Adding a page: append it to PAGES. Adding a journey: write an async function taking a
 // Playwright page and add it to JOURNEYS (login journeys live in auth.mjs, with the steps to
-// build them from: signIn, signOut, tabTo, ...). What the parts share is in lib.mjs.
+// build them from: signIn, signOut, tabTo, ...; payment journeys in payments.mjs). What the
+// parts share is in lib.mjs.
 //
 // BROWSER_ONLY=word runs only the journeys whose name contains it, and skips the page checks.
 // BROWSER_LANES=n runs n browser contexts at once (default 2; 1 runs everything in order).
 import { base, output, browser, stats, context, audit, check, shot, expectLang, fail, inLanes, VIEWPORTS } from './lib.mjs';
 import { AUTH_JOURNEYS, auditAuthPages } from './auth.mjs';
+import { PAYMENT_JOURNEYS } from './payments.mjs';
 
 const started = Date.now();
 const only = process.env.BROWSER_ONLY;
@@ -28,6 +30,9 @@ const PAGES = [
   '/borgoverde/servizi/permesso-ztl',
   '/borgoverde/servizi/permesso-ztl/richiesta',
   '/borgoverde/area-personale/',
+  '/borgoverde/pagamenti',
+  '/borgoverde/pagamenti/ricarica-mensa',
+  '/borgoverde/pagamenti/copie-atti',
   '/borgoverde/contatti',
   '/borgoverde/privacy',
   '/borgoverde/note-legali',
@@ -162,6 +167,8 @@ const JOURNEYS = {
 
   // SPID and CIE login: see auth.mjs.
   ...AUTH_JOURNEYS,
+  // Paying through pagoPA: see payments.mjs.
+  ...PAYMENT_JOURNEYS,
 };
 
 let journeys = 0;
