@@ -7,6 +7,7 @@ mod commands;
 mod config;
 mod demo;
 mod logging;
+mod pagopa;
 mod server;
 mod spid;
 mod storage;
@@ -112,6 +113,13 @@ enum PagopaCommand {
     Campaign {
         #[command(subcommand)]
         command: CampaignCommand,
+    },
+    /// Compare the comune's positions with pagoPA's now (the server does it every night) and
+    /// list what differs; exit code 1 if anything does.
+    Reconcile {
+        /// The comune's slug, e.g. borgoverde.
+        #[arg(long)]
+        tenant: String,
     },
 }
 
@@ -340,6 +348,9 @@ fn main() -> ExitCode {
                     campaign::status(config, &tenant, file.as_deref()).await
                 }
             },
+            Command::Pagopa {
+                command: PagopaCommand::Reconcile { tenant },
+            } => pagopa::reconcile(config, &tenant).await,
             Command::Spid { command } => match command {
                 SpidCommand::RefreshRegistry { out, from_file } => {
                     spid::refresh_registry(config, out, from_file).await

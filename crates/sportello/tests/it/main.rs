@@ -370,6 +370,8 @@ fn every_command_has_help() {
         &["migrate", "--help"],
         &["check-config", "--help"],
         &["tenant", "import", "--help"],
+        &["pagopa", "campaign", "import", "--help"],
+        &["pagopa", "reconcile", "--help"],
     ] {
         let output = sportello().args(args).output().unwrap();
         assert!(output.status.success(), "{args:?}");
@@ -506,6 +508,60 @@ fn the_ztl_whitelist_lists_the_demo_permits_with_a_checksum() {
         .unwrap();
     assert!(later.status.success());
     assert_eq!(String::from_utf8_lossy(&later.stdout).lines().count(), 1);
+}
+
+/// The demo's positions agree with its pagoPA stand-in, and the command says so; with pagoPA
+/// unreachable it fails with the reason.
+#[cfg(unix)]
+#[test]
+fn reconcile_compares_the_comunes_positions_with_pagopa() {
+    let data = temp_dir("reconcile");
+    let port = free_port();
+    let demo = start_demo(port, &data);
+    let url = format!("sqlite://{}", data.join("sportello.db").display());
+    let reconcile = |api_base: &str| {
+        sportello()
+            .args(["pagopa", "reconcile", "--tenant", "borgoverde"])
+            .env("DATABASE_URL", &url)
+            .env("SPORTELLO_PAGOPA__API_BASE", api_base)
+            .env(
+                "SPORTELLO_PAGOPA__KEYS__BORGOVERDE",
+                "demo-gpd-key-borgoverde",
+            )
+            .output()
+            .unwrap()
+    };
+    let api = format!("http://127.0.0.1:{port}/_mock/pagopa");
+    // The demo's outbox puts its seeded positions on GPD within a few seconds.
+    let mut output = reconcile(&api);
+    for _ in 0..40 {
+        if output.status.success() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(250));
+        output = reconcile(&api);
+    }
+    let printed = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "{printed}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(printed.contains("0 difference(s)"), "{printed}");
+    let checked: u32 = printed
+        .split_whitespace()
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    assert!(checked > 0, "{printed}");
+    drop(demo);
+    let down = reconcile(&api);
+    assert!(!down.status.success());
+    assert!(
+        String::from_utf8_lossy(&down.stderr).contains("pagoPA"),
+        "{}",
+        String::from_utf8_lossy(&down.stderr)
+    );
 }
 
 #[test]
