@@ -288,23 +288,7 @@ async fn queue_page(
     let pages = total.div_ceil(PAGE_SIZE).max(1);
     let page = query.page().min(pages);
     let link = |page: usize| format!("{}/ufficio/?{}&pagina={page}", ctx.base, query.filters());
-    let services = ctx
-        .state
-        .store()
-        .scoped(ctx.tenant.id)
-        .services()
-        .await?
-        .into_iter()
-        .filter(|s| s.procedure.is_some())
-        .map(|s| {
-            let selected = s.slug.as_str() == query.servizio;
-            (
-                s.slug.to_string(),
-                s.title.get(ctx.lang).to_owned(),
-                selected,
-            )
-        })
-        .collect();
+    let services = online_services(ctx, &query.servizio).await?;
     Ok(QueuePage {
         layout: office_layout(ctx, t.get("office.title").to_owned(), Vec::new()),
         rows: rows
@@ -1012,13 +996,12 @@ pub(crate) struct CounterForm {
     family_name: String,
 }
 
-async fn counter_page(
+/// The comune's services requested online, as options (slug, title, whether `selected`).
+async fn online_services(
     ctx: &TenantContext,
-    form: &CounterForm,
-    error: Option<String>,
-) -> Result<CounterPage, WebError> {
-    let t = crate::i18n::Translator::new(ctx.lang);
-    let services = ctx
+    selected: &str,
+) -> Result<Vec<(String, String, bool)>, WebError> {
+    Ok(ctx
         .state
         .store()
         .scoped(ctx.tenant.id)
@@ -1027,14 +1010,22 @@ async fn counter_page(
         .into_iter()
         .filter(|s| s.procedure.is_some())
         .map(|s| {
-            let selected = s.slug.as_str() == form.service;
             (
                 s.slug.to_string(),
                 s.title.get(ctx.lang).to_owned(),
-                selected,
+                s.slug.as_str() == selected,
             )
         })
-        .collect();
+        .collect())
+}
+
+async fn counter_page(
+    ctx: &TenantContext,
+    form: &CounterForm,
+    error: Option<String>,
+) -> Result<CounterPage, WebError> {
+    let t = crate::i18n::Translator::new(ctx.lang);
+    let services = online_services(ctx, &form.service).await?;
     let title = t.get("office.counter.title").to_owned();
     Ok(CounterPage {
         layout: office_layout(

@@ -2,9 +2,7 @@
 //! the upload itself — checked for size and by content (PDF, JPEG or PNG only, whatever the
 //! file's name says) before it is stored.
 
-use super::journey::{
-    ATTACHMENTS, attachment_rows, furthest, load_draft, request_path, step_links,
-};
+use super::journey::{ATTACHMENTS, attachment_rows, load_draft, reach, request_path, step_links};
 use super::{StepLink, signed_in};
 use crate::WebError;
 use crate::auth::client;
@@ -115,20 +113,7 @@ pub(crate) async fn show(
 ) -> Result<Response, WebError> {
     let user = signed_in(&ctx)?;
     let (mut open, service, _) = load_draft(&ctx, user, &slug, draft).await?;
-    let reached = furthest(&open, ATTACHMENTS);
-    if open.draft.step.as_deref() != Some(reached.as_str()) {
-        ctx.state
-            .store()
-            .scoped(ctx.tenant.id)
-            .save_draft(
-                open.draft.id,
-                user.user.id,
-                &open.draft.answers,
-                Some(&reached),
-            )
-            .await?;
-        open.draft.step = Some(reached);
-    }
+    reach(&ctx, user, &mut open, ATTACHMENTS).await?;
     let page = page(&ctx, user.user.id, &open, &service, None).await?;
     Ok(render(&page)?.into_response())
 }

@@ -436,6 +436,31 @@ pub(crate) fn furthest(open: &OpenDraft, current: &str) -> String {
     }
 }
 
+/// Records `current` as reached (unless the citizen had gone further), so that a draft resumed
+/// later opens where they were.
+pub(crate) async fn reach(
+    ctx: &TenantContext,
+    user: &SessionUser,
+    open: &mut OpenDraft,
+    current: &str,
+) -> Result<(), WebError> {
+    let reached = furthest(open, current);
+    if open.draft.step.as_deref() != Some(reached.as_str()) {
+        ctx.state
+            .store()
+            .scoped(ctx.tenant.id)
+            .save_draft(
+                open.draft.id,
+                user.user.id,
+                &open.draft.answers,
+                Some(&reached),
+            )
+            .await?;
+        open.draft.step = Some(reached);
+    }
+    Ok(())
+}
+
 // ---------------------------------------------------------------------------------------------
 // Summary and submission
 
@@ -601,20 +626,7 @@ pub(crate) async fn summary(
 ) -> Result<Response, WebError> {
     let user = signed_in(&ctx)?;
     let (mut open, service, office) = load_draft(&ctx, user, &slug, draft).await?;
-    let reached = furthest(&open, SUMMARY);
-    if open.draft.step.as_deref() != Some(reached.as_str()) {
-        ctx.state
-            .store()
-            .scoped(ctx.tenant.id)
-            .save_draft(
-                open.draft.id,
-                user.user.id,
-                &open.draft.answers,
-                Some(&reached),
-            )
-            .await?;
-        open.draft.step = Some(reached);
-    }
+    reach(&ctx, user, &mut open, SUMMARY).await?;
     let page = summary_page(&ctx, user, &open, &service, office.as_ref(), &[]).await?;
     Ok(render(&page)?.into_response())
 }
