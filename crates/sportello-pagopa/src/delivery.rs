@@ -370,21 +370,42 @@ impl PagoPaSink {
         reason: &str,
     ) -> Result<(), DeliveryError> {
         let mut tx = self.store.begin().await.map_err(store_error)?;
-        tx.set_position_state(tenant.id, stored.id, PositionState::Failed, Some(reason))
-            .await
-            .map_err(store_error)?;
-        Actor::system()
-            .entry(
-                Some(tenant.id),
-                "payment.position_refused",
-                format!("position:{}", stored.id),
-                serde_json::json!({ "iupd": stored.iupd().as_str(), "reason": reason }),
-            )
-            .record(&mut tx)
-            .await
-            .map_err(store_error)?;
+        record_state(
+            &mut tx,
+            tenant.id,
+            stored,
+            PositionState::Failed,
+            Some(reason),
+        )
+        .await
+        .map_err(store_error)?;
         tx.commit().await.map_err(store_error)
     }
+}
+
+/// Records a position's new state in the caller's transaction; a refusal by GPD is also
+/// audited (`payment.position_refused`), whoever met it (the outbox, a campaign).
+pub async fn record_state(
+    tx: &mut sportello_store::Tx,
+    tenant: sportello_domain::TenantId,
+    stored: &StoredPosition,
+    state: PositionState,
+    error: Option<&str>,
+) -> Result<(), StoreError> {
+    tx.set_position_state(tenant, stored.id, state, error)
+        .await?;
+    if state == PositionState::Failed {
+        Actor::system()
+            .entry(
+                Some(tenant),
+                "payment.position_refused",
+                format!("position:{}", stored.id),
+                serde_json::json!({ "iupd": stored.iupd().as_str(), "reason": error }),
+            )
+            .record(tx)
+            .await?;
+    }
+    Ok(())
 }
 
 /// What Sportello records of GPD's answer. Paid states are not taken from it: they come with

@@ -237,14 +237,19 @@ impl ReceiptWatcher {
         let now = jiff::Timestamp::now();
         let due = self.store.positions_to_check(now, 200).await?;
         let mut checked = 0;
+        // The comuni are few and the positions many: each comune is read once per run.
+        let mut tenants = std::collections::HashMap::new();
         for item in due {
-            let Some(tenant) = self.store.tenant(item.tenant).await? else {
+            if let std::collections::hash_map::Entry::Vacant(slot) = tenants.entry(item.tenant) {
+                slot.insert(self.store.tenant(item.tenant).await?);
+            }
+            let Some(Some(tenant)) = tenants.get(&item.tenant) else {
                 continue;
             };
             let Some(stored) = self.store.scoped(item.tenant).position(item.id).await? else {
                 continue;
             };
-            match self.check(&tenant, &stored).await {
+            match self.check(tenant, &stored).await {
                 Ok(_) | Err(CallError::Api(ApiError::NotFound { .. })) => {}
                 Err(CallError::NotConfigured(_)) => {}
                 Err(CallError::Api(error)) if error.is_transient() => {

@@ -786,24 +786,14 @@ async fn write_states(
         }
         let mut tx = store.begin().await?;
         for change in &batch {
-            tx.set_position_state(
+            sportello_pagopa::delivery::record_state(
+                &mut tx,
                 tenant,
-                change.stored.id,
+                &change.stored,
                 change.state,
                 change.error.as_deref(),
             )
             .await?;
-            if change.state == PositionState::Failed {
-                Actor::system()
-                    .entry(
-                        Some(tenant),
-                        "payment.position_refused",
-                        format!("position:{}", change.stored.id),
-                        serde_json::json!({ "iupd": change.stored.iupd().as_str(), "reason": change.error }),
-                    )
-                    .record(&mut tx)
-                    .await?;
-            }
         }
         tx.commit().await?;
     }
