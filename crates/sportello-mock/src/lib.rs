@@ -9,7 +9,9 @@
 //! receipts and Checkout (`pagopa`). The App IO stand-in lands with its integration.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::todo)]
 
+pub mod appio;
 pub mod idp;
+pub mod mail;
 pub mod pagopa;
 
 use axum::extract::State;

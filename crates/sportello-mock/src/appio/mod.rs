@@ -1,0 +1,1 @@
+//! The App IO services API stand-in.

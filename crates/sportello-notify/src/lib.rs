@@ -1,0 +1,2 @@
+//! Notifications to citizens.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::todo)]
