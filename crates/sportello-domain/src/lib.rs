@@ -14,6 +14,7 @@ pub mod form;
 pub mod lang;
 pub mod local_rules;
 pub mod money;
+pub mod notification;
 pub mod pagopa;
 pub mod parking;
 pub mod payment;

@@ -66,6 +66,9 @@ pub struct TenantProfile {
     /// How the comune collects through pagoPA; `None` until it has joined.
     #[serde(default)]
     pub pagopa: Option<crate::payment::Collection>,
+    /// E-mail sender, App IO services and the comune's own wording of notifications.
+    #[serde(default)]
+    pub notifications: crate::notification::NotificationSettings,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

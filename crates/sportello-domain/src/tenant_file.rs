@@ -125,6 +125,8 @@ struct TenantFile {
     ztl: Option<crate::ztl::ZtlRules>,
     #[serde(default)]
     pagopa: Option<crate::payment::Collection>,
+    #[serde(default)]
+    notifications: crate::notification::NotificationSettings,
 }
 
 #[derive(Deserialize, Default, PartialEq, Eq)]
@@ -294,6 +296,7 @@ impl TenantFile {
         if let Some(pagopa) = &self.pagopa {
             pagopa.validate(&mut issues);
         }
+        self.notifications.validate(&mut issues);
 
         let mut slugs = HashSet::new();
         let mut services = Vec::with_capacity(self.services.len());
@@ -426,6 +429,7 @@ impl TenantFile {
                 calendar: self.calendar,
                 rules,
                 pagopa: self.pagopa,
+                notifications: self.notifications,
             },
             offices: self.offices,
             services,

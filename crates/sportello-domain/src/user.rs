@@ -57,6 +57,11 @@ pub struct ContactPreferences {
     /// Per-topic choices (e.g. `"tari" → [io]`) that replace the two switches above for that
     /// topic. Topics are the keys the sending feature defines; the store does not interpret them.
     pub topics: BTreeMap<String, Vec<Channel>>,
+    /// The address the citizen proved to read, by opening the link sent to it. E-mail goes
+    /// only to a verified address: a typo must not send a comune's messages to a stranger.
+    pub email_verified: Option<String>,
+    /// The language of messages; Italian unless the citizen chose otherwise.
+    pub language: Option<crate::lang::Lang>,
 }
 
 impl Default for ContactPreferences {
@@ -66,11 +71,28 @@ impl Default for ContactPreferences {
             email: false,
             email_address: None,
             topics: BTreeMap::new(),
+            email_verified: None,
+            language: None,
         }
     }
 }
 
 impl ContactPreferences {
+    /// The address e-mail may go to: the chosen one, once verified.
+    pub fn verified_email(&self) -> Option<&str> {
+        match (&self.email_address, &self.email_verified) {
+            (Some(address), Some(verified)) if address.eq_ignore_ascii_case(verified) => {
+                Some(address)
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether the citizen wants `channel` for messages on `topic`.
+    pub fn wants(&self, topic: &str, channel: Channel) -> bool {
+        self.channels_for(topic).contains(&channel)
+    }
+
     /// The channels to use for a message on `topic`.
     pub fn channels_for(&self, topic: &str) -> Vec<Channel> {
         if let Some(channels) = self.topics.get(topic) {

@@ -31,6 +31,7 @@ mod drafts;
 mod error;
 mod jobs;
 mod migrate;
+pub mod notifications;
 pub mod outbox;
 pub mod payments;
 mod pratiche;
@@ -68,7 +69,7 @@ pub use sessions::{ActiveSession, EndedSession, NewSession, SESSION_TOUCH_INTERV
 pub use sp_keys::{RETIRED_KEY_PUBLISHED_FOR, SpKey, SpKeyOwner, SpKeyState};
 pub use tenants::ImportOutcome;
 pub use time::DbTime;
-pub use token::{BrowserToken, SessionToken};
+pub use token::{BrowserToken, EmailToken, SessionToken};
 pub use users::{LoginRecord, User};
 // The persisted shape of a user's choices, re-exported for callers of `User`.
 pub use sportello_domain::ContactPreferences;

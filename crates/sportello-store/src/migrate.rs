@@ -28,6 +28,11 @@ const SQLITE: &[Source] = &[
         "payments",
         include_str!("../migrations/sqlite/0004_payments.sql"),
     ),
+    (
+        5,
+        "notifications",
+        include_str!("../migrations/sqlite/0005_notifications.sql"),
+    ),
 ];
 const POSTGRES: &[Source] = &[
     (
@@ -49,6 +54,11 @@ const POSTGRES: &[Source] = &[
         4,
         "payments",
         include_str!("../migrations/postgres/0004_payments.sql"),
+    ),
+    (
+        5,
+        "notifications",
+        include_str!("../migrations/postgres/0005_notifications.sql"),
     ),
 ];
 

@@ -97,6 +97,12 @@ secret_token!(
     BrowserToken
 );
 
+secret_token!(
+    /// The token in the link that proves a citizen reads an e-mail address: whoever opens it
+    /// confirms the address, so it is as secret as a session.
+    EmailToken
+);
+
 /// A short, non-secret reference to a hash for the audit log: enough to tell one session's
 /// entries from another's.
 pub(crate) fn hash_reference(hash: &[u8; 32]) -> String {

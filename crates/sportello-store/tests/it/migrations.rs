@@ -8,7 +8,7 @@ backend_tests!(
 async fn fresh_database_is_current_after_migrate(store: Store) {
     let status = store.migration_status().await.unwrap();
     assert!(status.is_current(), "{status:?}");
-    assert_eq!(status.applied, vec![1, 2, 3, 4]);
+    assert_eq!(status.applied, vec![1, 2, 3, 4, 5]);
     store.ping().await.unwrap();
 }
 

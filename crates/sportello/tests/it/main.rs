@@ -247,7 +247,7 @@ fn migrate_and_tenant_import_prepare_a_production_database() {
         Some(2),
         "pending migrations exit with 2"
     );
-    assert!(String::from_utf8_lossy(&status.stdout).contains("pending:  [1, 2, 3, 4]"));
+    assert!(String::from_utf8_lossy(&status.stdout).contains("pending:  [1, 2, 3, 4, 5]"));
     let migrated = sportello()
         .arg("migrate")
         .env("DATABASE_URL", &url)
