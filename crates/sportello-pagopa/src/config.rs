@@ -37,6 +37,8 @@ pub struct PagoPaSettings {
     pub keys: BTreeMap<String, SubscriptionKey>,
     /// How long one call may take before it counts as a timeout.
     pub timeout: Duration,
+    /// `server.public_url`, for the link in the message that announces a notice.
+    pub public_url: Option<String>,
 }
 
 impl PagoPaSettings {

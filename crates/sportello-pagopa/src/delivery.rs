@@ -146,8 +146,15 @@ impl PagoPaSink {
             Ok(response) => {
                 let state = state_from(&response);
                 let mut tx = self.store.begin().await?;
-                tx.set_position_state(tenant.id, stored.id, state, None)
-                    .await?;
+                record_state(
+                    &mut tx,
+                    tenant,
+                    stored,
+                    state,
+                    None,
+                    self.settings.public_url.as_deref(),
+                )
+                .await?;
                 tx.commit().await?;
                 Ok(state)
             }
@@ -357,9 +364,16 @@ impl PagoPaSink {
             return Ok(());
         }
         let mut tx = self.store.begin().await.map_err(store_error)?;
-        tx.set_position_state(tenant.id, stored.id, state, None)
-            .await
-            .map_err(store_error)?;
+        record_state(
+            &mut tx,
+            tenant,
+            stored,
+            state,
+            None,
+            self.settings.public_url.as_deref(),
+        )
+        .await
+        .map_err(store_error)?;
         tx.commit().await.map_err(store_error)
     }
 
@@ -372,10 +386,11 @@ impl PagoPaSink {
         let mut tx = self.store.begin().await.map_err(store_error)?;
         record_state(
             &mut tx,
-            tenant.id,
+            tenant,
             stored,
             PositionState::Failed,
             Some(reason),
+            None,
         )
         .await
         .map_err(store_error)?;
@@ -387,17 +402,26 @@ impl PagoPaSink {
 /// audited (`payment.position_refused`), whoever met it (the outbox, a campaign).
 pub async fn record_state(
     tx: &mut sportello_store::Tx,
-    tenant: sportello_domain::TenantId,
+    tenant: &Tenant,
     stored: &StoredPosition,
     state: PositionState,
     error: Option<&str>,
+    public_url: Option<&str>,
 ) -> Result<(), StoreError> {
-    tx.set_position_state(tenant, stored.id, state, error)
+    tx.set_position_state(tenant.id, stored.id, state, error)
         .await?;
+    // Payable now: the debtor is told, once (the notification's origin is the position).
+    // A spontaneous payment is being paid by the citizen on the page: no message for it.
+    if stored.state == PositionState::Pending
+        && state.is_payable()
+        && !stored.origin.starts_with("spontaneous:")
+    {
+        crate::announce::announce_notice(tx, tenant, stored, public_url).await?;
+    }
     if state == PositionState::Failed {
         Actor::system()
             .entry(
-                Some(tenant),
+                Some(tenant.id),
                 "payment.position_refused",
                 format!("position:{}", stored.id),
                 serde_json::json!({ "iupd": stored.iupd().as_str(), "reason": error }),

@@ -4,6 +4,7 @@
 //! - [`request`]: payment requests of Sportello's processes and the positions made of them;
 //! - [`delivery`]: the outbox sink that creates, publishes and cancels positions at GPD,
 //!   exactly once although GPD has no idempotency key;
+//! - [`announce`]: the payment notice message to the debtor once a position is payable;
 //! - [`receipts`]: learning of payments (the receipts list and per-position reads) and
 //!   telling the owning process through the outbox;
 //! - [`spontaneous`]: positions a citizen creates by paying from the comune's catalogue;
@@ -16,6 +17,7 @@
 //! never logged.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::todo)]
 
+pub mod announce;
 pub mod checkout;
 pub mod config;
 pub mod delivery;

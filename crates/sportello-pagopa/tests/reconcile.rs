@@ -60,6 +60,7 @@ async fn setup(store: Store) -> Setup {
             .unwrap(),
         keys: [("borgoverde".to_owned(), SubscriptionKey::new(KEY))].into(),
         timeout: Duration::from_secs(5),
+        public_url: None,
     };
     let http = sportello_pagopa::http_client(settings.timeout).unwrap();
     let gpd = GpdClient::new(http, &settings.api_base).unwrap();

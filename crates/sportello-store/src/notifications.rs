@@ -346,6 +346,22 @@ impl Tx {
         Ok(Some(id))
     }
 
+    /// The language a citizen chose for messages, if they are known to the comune.
+    pub async fn recipient_language(
+        &mut self,
+        tenant: TenantId,
+        fiscal_code: &CodiceFiscale,
+    ) -> Result<Option<Lang>, StoreError> {
+        let row: Option<(Json<ContactPreferences>,)> = on_tx!(self, conn => {
+            sqlx::query_as("SELECT contact_preferences FROM users WHERE tenant_id = $1 AND fiscal_code = $2")
+                .bind(*tenant.as_uuid())
+                .bind(fiscal_code.as_str())
+                .fetch_optional(conn)
+                .await?
+        });
+        Ok(row.and_then(|(prefs,)| prefs.0.language))
+    }
+
     async fn add_deliveries(
         &mut self,
         id: Uuid,
@@ -449,10 +465,7 @@ impl Store {
                 .rows_affected()
         }) == 1;
         if updated {
-            let detail = update
-                .reason
-                .as_deref()
-                .or(update.external_id.as_deref());
+            let detail = update.reason.as_deref().or(update.external_id.as_deref());
             tx.log_delivery(notification, channel, to, detail).await?;
         }
         tx.commit().await?;
@@ -471,7 +484,15 @@ impl Store {
 
     /// App IO messages accepted and due for a status check, oldest first.
     pub async fn deliveries_to_check(&self, limit: u32) -> Result<Vec<PendingCheck>, StoreError> {
-        let rows: Vec<(Uuid, Uuid, String, Option<String>, Option<String>, i32, DbTime)> = on_db!(&self.db, pool => {
+        let rows: Vec<(
+            Uuid,
+            Uuid,
+            String,
+            Option<String>,
+            Option<String>,
+            i32,
+            DbTime,
+        )> = on_db!(&self.db, pool => {
             sqlx::query_as(
                 "SELECT d.tenant_id, d.notification_id, n.recipient_fiscal_code, d.address, d.external_id, d.check_count, d.updated_at \
                  FROM notification_deliveries d JOIN notifications n ON n.id = d.notification_id \
@@ -657,11 +678,15 @@ impl TenantScope<'_> {
             }
             condition.push(')');
         }
-        self.notifications_where(&condition, None, None, limit).await
+        self.notifications_where(&condition, None, None, limit)
+            .await
     }
 
     /// Deliveries by event, channel and state, for notifications created since `since`.
-    pub async fn delivery_counts(&self, since: Timestamp) -> Result<Vec<DeliveryCount>, StoreError> {
+    pub async fn delivery_counts(
+        &self,
+        since: Timestamp,
+    ) -> Result<Vec<DeliveryCount>, StoreError> {
         let rows: Vec<(String, String, String, i64)> = on_db!(&self.store.db, pool => {
             sqlx::query_as(
                 "SELECT n.event, d.channel, d.status, COUNT(*) FROM notification_deliveries d \

@@ -4,10 +4,12 @@
 //! same command again:
 //!
 //! 1. validate the whole file (nothing is written if a row is wrong);
-//! 2. write the positions in batches, each batch one transaction with its notice numbers, the
-//!    GPD creation job and the notification request in the outbox (so the server finishes the
-//!    job if this command never comes back);
-//! 3. publish the pending positions to GPD, rate limited, exactly once ([`create_once`]);
+//! 2. write the positions in batches, each batch one transaction with its notice numbers and
+//!    the GPD creation job in the outbox (so the server finishes the job if this command never
+//!    comes back);
+//! 3. publish the pending positions to GPD, rate limited, exactly once ([`create_once`]); the
+//!    transaction that records a position as published also creates the debtor's payment
+//!    notice message (App IO, e-mail), whoever publishes it;
 //! 4. optionally render each notice as PDF.
 //!
 //! Memory stays flat however long the file: it is read twice as a stream, and positions are
@@ -28,7 +30,6 @@ use sportello_pagopa::SubscriptionKey;
 use sportello_pagopa::delivery::{create_once, enqueue_create};
 use sportello_pagopa::gpd::{Creditor, GpdClient};
 use sportello_store::campaigns::Campaign;
-use sportello_store::outbox::NewMessage;
 use sportello_store::payments::{NewPosition, PositionState, StoredPosition};
 use sportello_store::{Actor, Store, campaign_origin};
 use std::fs::File;
@@ -50,10 +51,6 @@ const PAGE: u32 = 256;
 /// GET and POST each failing a third of the time, 30 attempts all fail once in 10⁹: giving
 /// up means GPD is down, and then the rest of the campaign is left to the outbox too.
 const MAX_ATTEMPTS: u32 = 30;
-/// The outbox topic of notifications to citizens (App IO, e-mail), delivered by a later
-/// feature; the server holds these messages until then.
-pub const NOTIFICATION_REQUESTED: &str = "notification.requested";
-const NOTIFICATION_MAX_ATTEMPTS: u32 = 20;
 /// Problems printed before the rest are only counted: the first few hundred tell the
 /// office what is wrong, a million lines would not.
 const PROBLEMS_SHOWN: u64 = 500;
@@ -128,7 +125,7 @@ pub async fn import(
         return Ok(ExitCode::SUCCESS);
     }
 
-    let settings = config.pagopa.settings()?;
+    let settings = config.pagopa.settings(config.public_url.as_deref())?;
     let Some(key) = settings.key(tenant.slug.as_str()).cloned() else {
         bail!(
             "no GPD subscription key for {}: set pagopa.keys.{} (or SPORTELLO_PAGOPA__KEYS__{})",
@@ -137,6 +134,7 @@ pub async fn import(
             tenant.slug.as_str().to_ascii_uppercase()
         );
     };
+    let public_url = settings.public_url.clone();
     let (sink, _, _) = server::pagopa(&store, settings)?;
     let gpd = sink.gpd().clone();
 
@@ -189,6 +187,7 @@ pub async fn import(
         }),
         options.rate,
         options.concurrency,
+        public_url,
     )
     .await?;
     let publish_elapsed = publish_started.elapsed();
@@ -576,7 +575,6 @@ async fn write_positions(
                 continue;
             }
             enqueue_create(&mut tx, tenant, &stored).await?;
-            tx.enqueue(&notification(tenant, &stored)?).await?;
             imported.created += 1;
         }
         tx.commit().await?;
@@ -618,29 +616,6 @@ async fn write_positions(
 
 fn operator() -> String {
     std::env::var("USER").unwrap_or_else(|_| "operator".into())
-}
-
-/// The request to tell the debtor of the notice (App IO, e-mail), once per position.
-fn notification(tenant: &Tenant, stored: &StoredPosition) -> anyhow::Result<NewMessage> {
-    let position = &stored.position;
-    let single = position
-        .single()
-        .or_else(|| position.options.first())
-        .context("a position without payment options")?;
-    Ok(NewMessage {
-        tenant: Some(tenant.id),
-        topic: NOTIFICATION_REQUESTED.to_owned(),
-        idempotency_key: format!("notify:payment_notice:{}:{}", tenant.id, stored.id),
-        payload: serde_json::json!({
-            "kind": "payment_notice",
-            "position": stored.id,
-            "fiscal_code": position.debtor.fiscal_code,
-            "notice_number": single.notice_number.as_str(),
-            "amount_cents": position.total().get(),
-            "due_date": single.due_date.to_string(),
-        }),
-        max_attempts: NOTIFICATION_MAX_ATTEMPTS,
-    })
 }
 
 /// What publishing needs in every task.
@@ -773,7 +748,8 @@ struct StateChange {
 /// Records results in batched transactions: one commit per burst instead of per position.
 async fn write_states(
     store: Store,
-    tenant: sportello_domain::TenantId,
+    tenant: Arc<Tenant>,
+    public_url: Option<String>,
     mut changes: mpsc::Receiver<StateChange>,
 ) -> anyhow::Result<()> {
     while let Some(first) = changes.recv().await {
@@ -788,10 +764,11 @@ async fn write_states(
         for change in &batch {
             sportello_pagopa::delivery::record_state(
                 &mut tx,
-                tenant,
+                &tenant,
                 &change.stored,
                 change.state,
                 change.error.as_deref(),
+                public_url.as_deref(),
             )
             .await?;
         }
@@ -808,6 +785,7 @@ async fn publish(
     publisher: Arc<Publisher>,
     rate: u32,
     concurrency: usize,
+    public_url: Option<String>,
 ) -> anyhow::Result<Published> {
     let scope = store.scoped(tenant.id);
     let pending_total: u64 = scope
@@ -820,7 +798,12 @@ async fn publish(
     let bucket = Arc::new(Bucket::new(rate));
     let slots = Arc::new(Semaphore::new(concurrency));
     let (changes, receiver) = mpsc::channel(1024);
-    let writer = tokio::spawn(write_states(store.clone(), tenant.id, receiver));
+    let writer = tokio::spawn(write_states(
+        store.clone(),
+        tenant.clone(),
+        public_url,
+        receiver,
+    ));
     let (done, progress) = Progress::start("publish", pending_total);
     let started = Instant::now();
     // Positions in flight or waiting to retry: bounds memory whatever the campaign's size.

@@ -76,7 +76,22 @@ pub async fn serve(file: Option<&Path>, idp_metadata: &[String]) -> anyhow::Resu
         spid,
     )
     .with_documents(documents);
-    let pagopa = server::PagoPa::new(&store, config.pagopa.settings()?)?;
+    let pagopa = server::PagoPa::new(
+        &store,
+        config.pagopa.settings(config.public_url.as_deref())?,
+    )?;
+    let mail = config
+        .mail
+        .as_ref()
+        .map(crate::notify::mail_settings)
+        .transpose()?;
+    let notify = crate::notify::Notify::new(
+        &store,
+        &config.appio,
+        mail.as_ref(),
+        crate::storage::sealing_key(&config.storage)?,
+        config.public_url.clone(),
+    )?;
     let state = state.with_payments(pagopa.services());
     // Deadlines that lapse, silence that grants, permits that expire, files past retention.
     tokio::spawn(sportello_web::housekeeping::every(
@@ -94,19 +109,22 @@ pub async fn serve(file: Option<&Path>, idp_metadata: &[String]) -> anyhow::Resu
                 store.clone(),
                 server::LocalRegister,
                 pagopa.sink.clone(),
+                Some(notify.sink.clone()),
                 None,
             ),
             server::worker_options(&config),
         )
     });
-    // Without the worker nothing reaches pagoPA, so there is nothing to watch either.
+    // Without the worker nothing reaches pagoPA or App IO, so there is nothing to watch either.
     let pagopa = config.outbox_enabled.then_some(pagopa);
+    let notify = config.outbox_enabled.then_some(notify);
     server::run(
         app,
         listener,
         store,
         sink,
         pagopa,
+        notify,
         config.shutdown_grace,
         shutdown,
     )

@@ -71,6 +71,35 @@ pub struct Config {
     pub spid: SpidConfig,
     pub storage: StorageConfig,
     pub pagopa: PagoPaConfig,
+    pub appio: AppIoConfig,
+    /// The SMTP relay; without it no e-mail is sent.
+    pub mail: Option<MailConfig>,
+}
+
+/// The `[appio]` section: where App IO is. Each comune's service keys are not configuration:
+/// they are sealed in the database (`sportello appio key set`).
+#[derive(Debug, Clone)]
+pub struct AppIoConfig {
+    pub api_base: String,
+    pub timeout: Duration,
+}
+
+impl AppIoConfig {
+    pub const PRODUCTION: &'static str = "https://api.io.pagopa.it/api/v1";
+}
+
+/// The `[mail]` section: the SMTP relay that sends the comuni's e-mails.
+#[derive(Debug, Clone)]
+pub struct MailConfig {
+    pub host: String,
+    pub port: u16,
+    /// `starttls` (default), `tls` (implicit, port 465) or `plain` (localhost only).
+    pub security: String,
+    pub username: Option<String>,
+    pub password: Option<Secret>,
+    /// A PEM certificate to trust besides the public roots (a relay with a private CA).
+    pub ca_file: Option<std::path::PathBuf>,
+    pub timeout: Duration,
 }
 
 /// The `[pagopa]` section: the pagoPA environment and each comune's subscription key.
@@ -93,8 +122,12 @@ impl Default for PagoPaConfig {
 }
 
 impl PagoPaConfig {
-    /// The settings of the pagoPA crate; the base URL was checked when read.
-    pub fn settings(&self) -> anyhow::Result<sportello_pagopa::PagoPaSettings> {
+    /// The settings of the pagoPA crate; the base URL was checked when read. `public_url` is
+    /// the server's, for links in the messages that announce notices.
+    pub fn settings(
+        &self,
+        public_url: Option<&str>,
+    ) -> anyhow::Result<sportello_pagopa::PagoPaSettings> {
         Ok(sportello_pagopa::PagoPaSettings {
             api_base: self.api_base.parse()?,
             keys: self
@@ -108,6 +141,7 @@ impl PagoPaConfig {
                 })
                 .collect(),
             timeout: self.timeout,
+            public_url: public_url.map(str::to_owned),
         })
     }
 }
@@ -250,6 +284,33 @@ const KEYS: &[(&str, &str)] = &[
         "a comune's GPD subscription key, e.g. SPORTELLO_PAGOPA__KEYS__BORGOVERDE (secret)",
     ),
     (
+        "appio.api_base",
+        "root URL of the App IO services API (default https://api.io.pagopa.it/api/v1)",
+    ),
+    (
+        "appio.timeout_secs",
+        "how long one App IO call may take (default 10)",
+    ),
+    (
+        "mail.host",
+        "the SMTP relay's host name; unset: no e-mail is sent",
+    ),
+    ("mail.port", "the SMTP relay's port (default 587)"),
+    (
+        "mail.security",
+        "\"starttls\" (default), \"tls\" (implicit TLS, port 465) or \"plain\" (localhost only)",
+    ),
+    ("mail.username", "SMTP AUTH user name"),
+    ("mail.password", "SMTP AUTH password (secret)"),
+    (
+        "mail.ca_file",
+        "a PEM certificate to trust besides the public roots, for a relay with a private CA",
+    ),
+    (
+        "mail.timeout_secs",
+        "how long one SMTP exchange may take (default 30)",
+    ),
+    (
         "spid.idp_metadata",
         "extra identity providers' metadata files, e.g. a test IdP (also --idp-metadata)",
     ),
@@ -308,7 +369,12 @@ const KEYS: &[(&str, &str)] = &[
 ];
 
 /// Keys whose values are secrets: they may come from a file named by `<KEY>_FILE`.
-const SECRET_KEYS: &[&str] = &["database.url", "storage.key", "storage.verification_key"];
+const SECRET_KEYS: &[&str] = &[
+    "database.url",
+    "storage.key",
+    "storage.verification_key",
+    "mail.password",
+];
 
 /// The prefix of the comuni's GPD subscription keys: `pagopa.keys.<slug>`, one per comune.
 const PAGOPA_KEYS: &str = "pagopa.keys.";
@@ -554,6 +620,8 @@ impl Sources {
         let spid = spid_config(&mut r);
         let storage = storage_config(&mut r);
         let pagopa = pagopa_config(&mut r, self.entries.keys());
+        let appio = appio_config(&mut r);
+        let mail = mail_config(&mut r);
 
         if !self.problems.is_empty() {
             return Err(self.problems);
@@ -578,8 +646,61 @@ impl Sources {
             spid,
             storage,
             pagopa,
+            appio,
+            mail,
         })
     }
+}
+
+fn http_url(r: &mut Reader<'_>, key: &str, value: &str, example: &str) {
+    if reqwest::Url::parse(value).is_err()
+        || !(value.starts_with("https://") || value.starts_with("http://"))
+    {
+        r.problem(key, &format!("must be an http(s) URL such as {example}"));
+    }
+}
+
+fn appio_config(r: &mut Reader<'_>) -> AppIoConfig {
+    let api_base = r
+        .string("appio.api_base")
+        .unwrap_or_else(|| AppIoConfig::PRODUCTION.to_owned());
+    http_url(r, "appio.api_base", &api_base, AppIoConfig::PRODUCTION);
+    AppIoConfig {
+        api_base,
+        timeout: Duration::from_secs(r.integer("appio.timeout_secs", 1, 120).unwrap_or(10) as u64),
+    }
+}
+
+fn mail_config(r: &mut Reader<'_>) -> Option<MailConfig> {
+    let host = r.string("mail.host")?;
+    let security = r
+        .string("mail.security")
+        .unwrap_or_else(|| "starttls".into());
+    if !["starttls", "tls", "plain"].contains(&security.as_str()) {
+        r.problem(
+            "mail.security",
+            "must be \"starttls\", \"tls\" or \"plain\"",
+        );
+    }
+    let default_port = if security == "tls" { 465 } else { 587 };
+    let port = r.integer("mail.port", 1, 65_535).unwrap_or(default_port) as u16;
+    let username = r.string("mail.username");
+    let password = r.string("mail.password").map(Secret::new);
+    if username.is_some() != password.is_some() {
+        r.problem(
+            "mail.password",
+            "mail.username and mail.password go together",
+        );
+    }
+    Some(MailConfig {
+        host,
+        port,
+        security,
+        username,
+        password,
+        ca_file: r.string("mail.ca_file").map(Into::into),
+        timeout: Duration::from_secs(r.integer("mail.timeout_secs", 1, 300).unwrap_or(30) as u64),
+    })
 }
 
 fn pagopa_config<'k>(r: &mut Reader<'_>, keys: impl Iterator<Item = &'k String>) -> PagoPaConfig {
@@ -949,7 +1070,7 @@ mod tests {
         let printed = format!("{config:?}");
         assert!(!printed.contains("key-from-a-file"), "{printed}");
         assert!(!printed.contains("key-in-the-file"), "{printed}");
-        let settings = config.pagopa.settings().unwrap();
+        let settings = config.pagopa.settings(None).unwrap();
         assert!(!format!("{settings:?}").contains("key-in-the-file"));
         // A bad address and a misspelt section are problems, named by their key.
         let problems = Sources::load(

@@ -56,6 +56,132 @@ pub fn demo_tenants() -> anyhow::Result<Vec<(TenantDefinition, Logo)>> {
         .collect()
 }
 
+/// The demo's key of one of a comune's App IO services: public, printed on the console, only
+/// ever accepted by the stand-in.
+pub fn demo_io_key(slug: &str, service: &str) -> String {
+    format!("demo-io-key-{slug}-{service}")
+}
+
+/// App IO and e-mail for the demo: the IO stand-in knows each comune's services (their keys
+/// sealed in the database as `sportello appio key set` would) and the demo citizens' phones;
+/// a local SMTP server catches every e-mail for `/_mock/mail/`.
+async fn demo_notifications(
+    store: &Store,
+    tenants: &[sportello_domain::Tenant],
+    data: &Path,
+    base: &str,
+    pagopa: &MockPagoPa,
+) -> anyhow::Result<(
+    sportello_mock::appio::MockAppIo,
+    sportello_mock::mail::MockMailbox,
+    crate::notify::Notify,
+)> {
+    use sportello_mock::appio::{MockAppIo, MockIoService, MockProfile};
+    let sealing = crate::storage::demo_sealing_key(data)?;
+    let mut services = Vec::new();
+    for tenant in tenants {
+        let scope = store.scoped(tenant.id);
+        for service in &tenant.profile.notifications.appio_services {
+            let key = demo_io_key(tenant.slug.as_str(), service.code.as_str());
+            services.push(MockIoService::new(
+                &service.service_id,
+                &service.name,
+                &tenant.profile.name,
+                tenant.profile.codice_fiscale.as_str(),
+                &key,
+            ));
+            if scope
+                .appio_key(service.code.as_str(), &sealing)
+                .await?
+                .as_deref()
+                != Some(&key)
+            {
+                scope
+                    .set_appio_key(service.code.as_str(), &key, &sealing, &Actor::system())
+                    .await?;
+            }
+        }
+    }
+    // Mario and Stefano read everything on IO; Anna turned off Borgoverde's payments service
+    // in the app; Sara has no IO profile: her messages go by e-mail.
+    let blocked: Vec<String> = tenants
+        .iter()
+        .flat_map(|t| t.profile.notifications.appio_services.iter())
+        .filter(|s| s.code.as_str() == "pagamenti")
+        .map(|s| s.service_id.clone())
+        .collect();
+    let profiles = DEMO_IDENTITIES
+        .iter()
+        .filter(|p| p.given_name != "Sara")
+        .map(|p| {
+            let mut profile = MockProfile::new(p.fiscal_code)
+                .with_display_name(&format!("{} {}", p.given_name, p.family_name));
+            if p.given_name == "Anna" {
+                profile.blocked_services = blocked.clone();
+            }
+            profile
+        })
+        .collect();
+    let appio = MockAppIo::new(services, profiles).with_pagopa(pagopa.clone());
+    let mailbox = sportello_mock::mail::MockMailbox::new();
+    let (smtp, _server) = sportello_mock::mail::MockMailServer::start(
+        std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        mailbox.clone(),
+    )
+    .await
+    .context("cannot start the demo's mail server")?;
+    let mail = sportello_notify::mail::MailSettings {
+        host: "127.0.0.1".into(),
+        port: smtp.port(),
+        security: sportello_notify::mail::Security::Plain,
+        credentials: None,
+        timeout: Duration::from_secs(10),
+        extra_root_certificate: None,
+        hello_name: None,
+    };
+    let notify = crate::notify::Notify::new(
+        store,
+        &crate::config::AppIoConfig {
+            api_base: format!("{base}{}", sportello_mock::appio::API_BASE),
+            timeout: Duration::from_secs(10),
+        },
+        Some(&mail),
+        sealing,
+        Some(base.to_owned()),
+    )?;
+    Ok((appio, mailbox, notify))
+}
+
+/// The demo citizens have confirmed their SPID e-mail address and want e-mail as well as IO,
+/// so that every message shows in both demo inboxes.
+async fn demo_contacts(store: &Store, tenant: &sportello_domain::Tenant) -> anyhow::Result<()> {
+    let scope = store.scoped(tenant.id);
+    for person in DEMO_IDENTITIES
+        .iter()
+        .filter(|p| matches!(p.role, DemoRole::Citizen))
+    {
+        let Ok(fiscal_code) = CodiceFiscale::parse(person.fiscal_code) else {
+            continue;
+        };
+        let Some(user) = scope.user_by_fiscal_code(&fiscal_code).await? else {
+            continue;
+        };
+        if user.contact_preferences.email_verified.is_some() {
+            continue;
+        }
+        let prefs = sportello_domain::ContactPreferences {
+            email: true,
+            email_address: Some(person.email.to_owned()),
+            email_verified: Some(person.email.to_owned()),
+            ..user.contact_preferences.clone()
+        };
+        scope
+            .update_contact_preferences(user.id, &prefs, &Actor::system())
+            .await?;
+    }
+    Ok(())
+}
+
 /// The demo's GPD subscription key of a comune: public, printed on the console, only ever
 /// accepted by the stand-in.
 pub fn demo_gpd_key(slug: &str) -> String {
@@ -245,8 +371,11 @@ pub async fn run(file: Option<&Path>, options: DemoOptions) -> anyhow::Result<Ex
             })
             .collect(),
         timeout: Duration::from_secs(10),
+        public_url: Some(base.to_string()),
     };
     let pagopa = server::PagoPa::new(&store, settings)?;
+    let (appio_mock, mailbox, notify) =
+        demo_notifications(&store, &tenants_now, data, &base, &pagopa_mock).await?;
     let state = AppState::with_spid(store.clone(), web, metrics, MockServices::links(), spid)
         .with_documents(crate::storage::demo_documents(data)?)
         .with_payments(pagopa.services());
@@ -261,6 +390,7 @@ pub async fn run(file: Option<&Path>, options: DemoOptions) -> anyhow::Result<Ex
         if filed > 0 {
             tracing::info!(comune = %tenant.slug, filed, "demo requests filed");
         }
+        demo_contacts(&store, &tenant).await?;
     }
     tokio::spawn(sportello_web::housekeeping::every(
         state.clone(),
@@ -271,7 +401,9 @@ pub async fn run(file: Option<&Path>, options: DemoOptions) -> anyhow::Result<Ex
         mocks
             .router()
             .merge(idp.router())
-            .merge(pagopa_mock.router()),
+            .merge(pagopa_mock.router())
+            .merge(appio_mock.router())
+            .merge(mailbox.router()),
     );
 
     println!(
@@ -294,6 +426,26 @@ pub async fn run(file: Option<&Path>, options: DemoOptions) -> anyhow::Result<Ex
             demo_gpd_key(tenant.slug.as_str())
         );
     }
+    println!(
+        "  {:<28} {base}{}/",
+        "App IO simulato (API)",
+        sportello_mock::appio::API_BASE
+    );
+    for tenant in &tenants_now {
+        for service in &tenant.profile.notifications.appio_services {
+            println!(
+                "  {:<28} Ocp-Apim-Subscription-Key: {}",
+                format!("  chiave IO {}/{}", tenant.slug, service.code),
+                demo_io_key(tenant.slug.as_str(), service.code.as_str())
+            );
+        }
+    }
+    println!(
+        "  {:<28} {base}{}/inbox/",
+        "App IO: il telefono",
+        sportello_mock::appio::PREFIX
+    );
+    println!("  {:<28} {base}/_mock/mail/", "Posta in arrivo (e-mail)");
     // One permit of the seeded requests, to try the public verification page at once.
     if let Some(tenant) = store.tenants().await?.first()
         && let Some(code) = sportello_web::demo_seed::demo_permit_code(&state, tenant)
@@ -338,6 +490,7 @@ pub async fn run(file: Option<&Path>, options: DemoOptions) -> anyhow::Result<Ex
         store.clone(),
         mocks.protocol(),
         pagopa.sink.clone(),
+        Some(notify.sink.clone()),
         Some(mocks.sink()),
     );
     server::run(
@@ -346,6 +499,7 @@ pub async fn run(file: Option<&Path>, options: DemoOptions) -> anyhow::Result<Ex
         store,
         Some((sink, options)),
         Some(pagopa),
+        Some(notify),
         Duration::from_secs(5),
         shutdown,
     )

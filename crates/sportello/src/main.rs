@@ -7,6 +7,7 @@ mod commands;
 mod config;
 mod demo;
 mod logging;
+mod notify;
 mod pagopa;
 mod server;
 mod spid;
@@ -103,6 +104,43 @@ enum Command {
     Pagopa {
         #[command(subcommand)]
         command: PagopaCommand,
+    },
+    /// App IO: the keys of each comune's IO services, sealed in the database.
+    Appio {
+        #[command(subcommand)]
+        command: AppioCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AppioCommand {
+    /// The subscription keys of a comune's IO services.
+    Key {
+        #[command(subcommand)]
+        command: AppioKeyCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AppioKeyCommand {
+    /// Store (or replace) the key of one IO service, read from --key-file or standard input
+    /// and sealed with storage.key.
+    Set {
+        /// The comune's slug, e.g. borgoverde.
+        #[arg(long)]
+        tenant: String,
+        /// The service's code in the comune file ([[notifications.appio_services]] code).
+        #[arg(long)]
+        service: String,
+        /// A file holding the key; without it the key is read from standard input.
+        #[arg(long, value_name = "FILE")]
+        key_file: Option<PathBuf>,
+    },
+    /// The comune's IO services and which have a key (by fingerprint); exit code 1 if any
+    /// has none.
+    List {
+        #[arg(long)]
+        tenant: String,
     },
 }
 
@@ -351,6 +389,16 @@ fn main() -> ExitCode {
             Command::Pagopa {
                 command: PagopaCommand::Reconcile { tenant },
             } => pagopa::reconcile(config, &tenant).await,
+            Command::Appio {
+                command: AppioCommand::Key { command },
+            } => match command {
+                AppioKeyCommand::Set {
+                    tenant,
+                    service,
+                    key_file,
+                } => notify::key_set(config, &tenant, &service, key_file).await,
+                AppioKeyCommand::List { tenant } => notify::key_list(config, &tenant).await,
+            },
             Command::Spid { command } => match command {
                 SpidCommand::RefreshRegistry { out, from_file } => {
                     spid::refresh_registry(config, out, from_file).await

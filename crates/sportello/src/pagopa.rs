@@ -9,7 +9,7 @@ use std::process::ExitCode;
 pub async fn reconcile(file: Option<&Path>, slug: &str) -> anyhow::Result<ExitCode> {
     let config = load(file)?;
     let (store, tenant) = open_tenant(file, slug).await?;
-    let settings = config.pagopa.settings()?;
+    let settings = config.pagopa.settings(config.public_url.as_deref())?;
     let http = sportello_pagopa::http_client(settings.timeout)?;
     let gpd = sportello_pagopa::gpd::GpdClient::new(http, &settings.api_base)?;
     let report = sportello_pagopa::reconcile::reconcile(&store, &gpd, &settings, &tenant).await?;

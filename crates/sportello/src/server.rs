@@ -4,6 +4,7 @@
 
 use crate::config::Config;
 use anyhow::Context;
+use sportello_notify::NotificationSink;
 use sportello_pagopa::checkout::CheckoutClient;
 use sportello_pagopa::gpd::GpdClient;
 use sportello_pagopa::{PagoPaSettings, PagoPaSink, ReceiptWatcher};
@@ -75,7 +76,9 @@ impl ShutdownSignal {
 ///   [`PagoPaSink`]. A comune without pagoPA settings or key has its payment requests held,
 ///   without spending attempts, and looked at again every six hours;
 /// - `payment.received`: back to the workflow, which moves the paid pratica on;
-/// - `notification.requested`: held until the App IO and e-mail channels exist;
+/// - `notification.requested` and `email.verify`: to App IO and e-mail through
+///   [`NotificationSink`]; an installation without it (a command that only needs the other
+///   topics) holds them, without spending attempts;
 /// - any other topic: to `others` (the demo shows such messages on its stand-ins' page), or,
 ///   in `serve`, an integration this release does not have: it fails for good, visibly
 ///   (`outbox_depth().failed`, the log), instead of being retried forever.
@@ -83,6 +86,7 @@ pub struct TopicRouter<A> {
     store: Store,
     protocol: ProtocolSink<A>,
     pagopa: PagoPaSink,
+    notify: Option<NotificationSink>,
     others: Option<sportello_mock::MockSink>,
 }
 
@@ -91,20 +95,21 @@ impl<A: ProtocolAdapter> TopicRouter<A> {
         store: Store,
         protocol: A,
         pagopa: PagoPaSink,
+        notify: Option<NotificationSink>,
         others: Option<sportello_mock::MockSink>,
     ) -> TopicRouter<A> {
         TopicRouter {
             protocol: ProtocolSink::new(store.clone(), protocol),
             pagopa,
+            notify,
             others,
             store,
         }
     }
 }
 
-/// Notifications to citizens (a payment notice to send, …): held, without spending attempts,
-/// until the App IO and e-mail channels are installed.
-pub const NOTIFICATION_REQUESTED: &str = "notification.requested";
+/// How long notifications wait, without spending attempts, in a process without the
+/// notification sink.
 const NOTIFICATION_HOLD: Duration = Duration::from_secs(6 * 3600);
 
 /// The system name recorded for entries no external protocol system registered.
@@ -131,9 +136,9 @@ impl<A: ProtocolAdapter> Sink for TopicRouter<A> {
             sportello_pagopa::PAYMENT_RECEIVED => {
                 sportello_web::on_payment_received(&self.store, message).await
             }
-            topic => match &self.others {
-                Some(others) => others.deliver(message).await,
-                None if topic == NOTIFICATION_REQUESTED => {
+            topic if NotificationSink::handles(topic) => match &self.notify {
+                Some(notify) => notify.deliver(message).await,
+                None => {
                     self.store
                         .hold_outbox_message(message.id)
                         .await
@@ -142,10 +147,13 @@ impl<A: ProtocolAdapter> Sink for TopicRouter<A> {
                             retry_after: None,
                         })?;
                     Err(DeliveryError::Transient {
-                        reason: "waiting for the App IO and e-mail integration".into(),
+                        reason: "this process has no notification sink".into(),
                         retry_after: Some(NOTIFICATION_HOLD),
                     })
                 }
+            },
+            topic => match &self.others {
+                Some(others) => others.deliver(message).await,
                 None => Err(DeliveryError::Permanent {
                     reason: format!("no handler for topic {topic}"),
                 }),
@@ -231,11 +239,13 @@ pub async fn run<S: Sink + 'static>(
     store: Store,
     sink: Option<(S, WorkerOptions)>,
     pagopa: Option<PagoPa>,
+    notify: Option<crate::notify::Notify>,
     grace: Duration,
     shutdown: ShutdownSignal,
 ) -> anyhow::Result<()> {
     let (stop, stopped) = watch::channel(false);
-    let pagopa_tasks = pagopa.map(|p| p.spawn(&stopped)).unwrap_or_default();
+    let mut pagopa_tasks = pagopa.map(|p| p.spawn(&stopped)).unwrap_or_default();
+    pagopa_tasks.extend(notify.map(|n| n.spawn(&stopped)));
     let worker = sink.map(|(sink, options)| {
         let worker = Worker::new(store.clone(), sink, options);
         let stopped = stopped.clone();
@@ -356,11 +366,12 @@ mod tests {
             api_base: "http://127.0.0.1:9/".parse().unwrap(),
             keys: Default::default(),
             timeout: Duration::from_secs(1),
+            public_url: None,
         };
         let pagopa = PagoPa::new(&store, settings).unwrap();
         let worker = Worker::new(
             store.clone(),
-            TopicRouter::new(store.clone(), LocalRegister, pagopa.sink, None),
+            TopicRouter::new(store.clone(), LocalRegister, pagopa.sink, None, None),
             WorkerOptions::default(),
         );
         assert_eq!(worker.run_once().await.unwrap(), 2);

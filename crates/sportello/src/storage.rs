@@ -41,6 +41,23 @@ pub fn demo_documents(data: &Path) -> anyhow::Result<Documents> {
     build(&data.join("attachments"), &key, &verification)
 }
 
+/// The key that seals secrets at rest besides sensitive attachments (the comuni's App IO
+/// keys): `storage.key`, which `serve` requires.
+pub fn sealing_key(config: &StorageConfig) -> anyhow::Result<StorageKey> {
+    let Some(key) = &config.key else {
+        bail!(
+            "storage.key is not set (SPORTELLO_STORAGE__KEY or storage.key): {HOW_TO_GENERATE}; it seals the App IO keys"
+        );
+    };
+    StorageKey::from_base64(key.expose()).context("storage.key is not the base64 of 32 bytes")
+}
+
+/// The demo's sealing key, the one its attachments use.
+pub fn demo_sealing_key(data: &Path) -> anyhow::Result<StorageKey> {
+    let key = read_or_create(&data.join("storage.key"), StorageKey::random_base64)?;
+    StorageKey::from_base64(&key).context("the demo's storage.key is damaged")
+}
+
 fn build(dir: &Path, key: &str, verification: &str) -> anyhow::Result<Documents> {
     let key = StorageKey::from_base64(key).context("storage.key is not the base64 of 32 bytes")?;
     let verification = VerificationKey::from_base64(verification)

@@ -100,7 +100,10 @@ mod tests {
     fn escaped_values_print_as_written() {
         let value = "Permesso *ZTL* [centro](x) <b>";
         let html = to_html(&escape(value));
-        assert!(html.contains("Permesso *ZTL* [centro](x) &lt;b&gt;"), "{html}");
+        assert!(
+            html.contains("Permesso *ZTL* [centro](x) &lt;b&gt;"),
+            "{html}"
+        );
     }
 
     #[test]
@@ -113,7 +116,9 @@ mod tests {
 
     #[test]
     fn plain_text_keeps_links_and_paragraphs() {
-        let text = to_plain_text("# Titolo\n\nVai all'[area personale](https://x.it/a).\n\n- uno\n- due\n");
+        let text = to_plain_text(
+            "# Titolo\n\nVai all'[area personale](https://x.it/a).\n\n- uno\n- due\n",
+        );
         assert_eq!(
             text,
             "Titolo\n\nVai all'area personale (https://x.it/a).\n\n- uno\n- due\n"

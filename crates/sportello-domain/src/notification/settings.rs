@@ -97,7 +97,10 @@ impl NotificationSettings {
                 issues.push(format!("{key}.code"), "appears twice");
             }
             if service.service_id.trim().is_empty() || service.service_id.len() > 64 {
-                issues.push(format!("{key}.service_id"), "is IO's service id (1 to 64 characters)");
+                issues.push(
+                    format!("{key}.service_id"),
+                    "is IO's service id (1 to 64 characters)",
+                );
             }
             if service.name.trim().is_empty() {
                 issues.push(format!("{key}.name"), "must not be empty");

@@ -476,7 +476,10 @@ mod tests {
                 let (subject, body) = default_template(event, lang)
                     .render(event, lang, &facts())
                     .unwrap_or_else(|e| panic!("{event} {lang:?}: {e}"));
-                assert!(SUBJECT_CHARS.contains(&subject.chars().count()), "{subject}");
+                assert!(
+                    SUBJECT_CHARS.contains(&subject.chars().count()),
+                    "{subject}"
+                );
                 assert!(BODY_CHARS.contains(&body.chars().count()));
                 assert!(!body.contains("{{"), "{body}");
                 // The defaults pass the same check as a comune's own wording.
@@ -488,7 +491,9 @@ mod tests {
                     subject: default_template(event, lang).subject,
                     body: default_template(event, lang).body,
                 };
-                version.check().unwrap_or_else(|e| panic!("{event} {lang:?}: {e}"));
+                version
+                    .check()
+                    .unwrap_or_else(|e| panic!("{event} {lang:?}: {e}"));
             }
         }
     }
@@ -505,7 +510,10 @@ mod tests {
         let (_, body) = default_template(Event::PaymentNotice, Lang::En)
             .render(Event::PaymentNotice, Lang::En, &facts())
             .unwrap();
-        assert!(body.contains("€16.50") && body.contains("24 December 2026"), "{body}");
+        assert!(
+            body.contains("€16.50") && body.contains("24 December 2026"),
+            "{body}"
+        );
     }
 
     #[test]
@@ -530,7 +538,10 @@ mod tests {
         let (subject, _) = default_template(Event::RequestReceived, Lang::It)
             .render(Event::RequestReceived, Lang::It, &facts)
             .unwrap();
-        assert!(subject.chars().count() <= 120 && subject.ends_with('…'), "{subject}");
+        assert!(
+            subject.chars().count() <= 120 && subject.ends_with('…'),
+            "{subject}"
+        );
     }
 
     fn version(subject: &str, body: &str) -> TemplateVersion {
@@ -547,7 +558,10 @@ mod tests {
     #[test]
     fn a_comune_template_is_checked_for_placeholders_and_limits() {
         let body = "La richiesta {{pratica}} è accolta. Trovi tutto nell'area personale: [apri]({{link}}). Cordiali saluti dal {{comune}}.";
-        assert_eq!(version("Richiesta {{pratica}} accolta", body).check(), Ok(()));
+        assert_eq!(
+            version("Richiesta {{pratica}} accolta", body).check(),
+            Ok(())
+        );
         assert_eq!(
             version("Richiesta {{importo}} accolta", body).check(),
             Err(TemplateError::UnknownPlaceholder(
