@@ -6,7 +6,8 @@
 //! Today: the outbox sink, which records the side effects the demo has no stand-in for and
 //! shows them at `/_mock/outbox`; an external protocol system ([`MockProtocol`]) that answers
 //! each registration with a number of its own; the identity provider (`idp`); pagoPA's GPD,
-//! receipts and Checkout (`pagopa`). The App IO stand-in lands with its integration.
+//! receipts and Checkout (`pagopa`); the App IO services API and the citizen's phone inbox
+//! (`appio`); an SMTP server and its catch-all inbox (`mail`).
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::todo)]
 
 pub mod appio;
@@ -165,7 +166,11 @@ async fn index() -> impl IntoResponse {
          <ul><li><a href=\"/_mock/outbox\">Effetti verso l'esterno consegnati dalla coda (outbox), in JSON: \
          registrazioni nel protocollo esterno simulato (con il suo numero), notifiche in attesa di App IO</a></li>\
          <li><a href=\"/_mock/pagopa/_admin/calls\">pagoPA simulato: chiamate ricevute da GPD, ricevute e Checkout (JSON)</a>; \
-         guasti simulati in <code>/_mock/pagopa/_admin/faults</code></li></ul>\
+         guasti simulati in <code>/_mock/pagopa/_admin/faults</code></li>\
+         <li><a href=\"/_mock/appio/inbox/\">App IO: il telefono dei cittadini della demo, con i messaggi ricevuti</a>; \
+         API dei servizi in <code>/_mock/appio/api/v1/</code>, messaggi ricevuti in \
+         <a href=\"/_mock/appio/_admin/messages\">JSON</a></li>\
+         <li><a href=\"/_mock/mail/\">Posta in arrivo: ogni e-mail inviata dalla demo</a></li></ul>\
          <p lang=\"en\">Local stand-ins for outside services, never enabled in production.</p>\
          </main></body></html>",
     )

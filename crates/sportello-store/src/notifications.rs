@@ -228,6 +228,16 @@ type NotificationRow = (
     DbTime,
 );
 
+type CheckRow = (
+    Uuid,
+    Uuid,
+    String,
+    Option<String>,
+    Option<String>,
+    i32,
+    DbTime,
+);
+
 type DeliveryRow = (
     Uuid,
     String,
@@ -484,15 +494,7 @@ impl Store {
 
     /// App IO messages accepted and due for a status check, oldest first.
     pub async fn deliveries_to_check(&self, limit: u32) -> Result<Vec<PendingCheck>, StoreError> {
-        let rows: Vec<(
-            Uuid,
-            Uuid,
-            String,
-            Option<String>,
-            Option<String>,
-            i32,
-            DbTime,
-        )> = on_db!(&self.db, pool => {
+        let rows: Vec<CheckRow> = on_db!(&self.db, pool => {
             sqlx::query_as(
                 "SELECT d.tenant_id, d.notification_id, n.recipient_fiscal_code, d.address, d.external_id, d.check_count, d.updated_at \
                  FROM notification_deliveries d JOIN notifications n ON n.id = d.notification_id \

@@ -368,3 +368,65 @@ pub(super) async fn act(
         }
     }
 }
+
+impl MockPagoPa {
+    /// Opens the simulated Checkout on one notice, as a payment app does from its notice
+    /// number: the amount is the debt position's (the app verifies the notice with pagoPA
+    /// first), and every outcome of the page comes back to `return_url` with `esito=ok`,
+    /// `esito=annullato` or `esito=errore` added to its query. Returns the page's path. An
+    /// already paid notice opens too: the page says it is paid, as the real Checkout does.
+    pub fn checkout_for_notice(
+        &self,
+        org: &str,
+        nav: &str,
+        description: &str,
+        return_url: &str,
+    ) -> Result<String, PayError> {
+        let mut state = super::lock(&self.state);
+        let amount = match state.notice(org, nav) {
+            None => {
+                return Err(PayError::UnknownNotice {
+                    org: org.to_owned(),
+                    nav: nav.to_owned(),
+                });
+            }
+            Some(NoticeState::NotPayable { status, .. }) => {
+                return Err(PayError::NotPayable {
+                    status: status.as_str().to_owned(),
+                });
+            }
+            Some(NoticeState::Payable { amount } | NoticeState::Paid { amount }) => amount,
+        };
+        let company_name = state
+            .creditors
+            .iter()
+            .find(|c| c.fiscal_code == org)
+            .map(|c| c.company_name.clone())
+            .unwrap_or_else(|| org.to_owned());
+        let separator = if return_url.contains('?') { '&' } else { '?' };
+        let outcome = |esito: &str| format!("{return_url}{separator}esito={esito}");
+        let cart = Cart {
+            notices: vec![CartNotice {
+                notice_number: nav.to_owned(),
+                fiscal_code: org.to_owned(),
+                amount,
+                company_name,
+                description: description.chars().take(MAX_TEXT).collect(),
+            }],
+            return_ok: outcome("ok"),
+            return_cancel: outcome("annullato"),
+            return_error: outcome("errore"),
+        };
+        let id = random_id();
+        state.carts.insert(id.clone(), cart);
+        Ok(format!("{PREFIX}/checkout/carts/{id}"))
+    }
+
+    /// Whether notice `nav` of `org` is paid, as a payment app learns it from pagoPA.
+    pub fn notice_paid(&self, org: &str, nav: &str) -> bool {
+        matches!(
+            super::lock(&self.state).notice(org, nav),
+            Some(NoticeState::Paid { .. })
+        )
+    }
+}

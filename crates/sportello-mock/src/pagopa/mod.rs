@@ -16,7 +16,8 @@
 //! receipts calls only.
 
 mod checkout;
-mod faults;
+// Shared with the App IO stand-in, which faults its API the same way.
+pub(crate) mod faults;
 mod gpd;
 mod receipts;
 pub mod schema;

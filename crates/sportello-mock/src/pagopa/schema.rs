@@ -1,11 +1,18 @@
-//! A small JSON Schema validator for the vendored pagoPA OpenAPI documents.
+//! A small JSON Schema validator for the vendored OpenAPI documents: pagoPA's (OpenAPI 3) and
+//! App IO's (Swagger 2.0).
 //!
-//! It resolves local `$ref`s (`#/components/schemas/...`) and supports the keywords those
-//! documents use: `type` (a name or a list, `nullable`), `enum`, `required`, `properties`,
-//! `additionalProperties`, `minLength`/`maxLength`, `pattern`, `minimum`/`maximum` (and the
-//! exclusive forms), `minItems`/`maxItems`, `uniqueItems`, `items`, `allOf`/`anyOf`/`oneOf`,
-//! and the formats `date-time`, `date`, `int32` and `int64`. Each violation carries the JSON
-//! path of the offending value and the reason.
+//! It resolves local `$ref`s (`#/components/schemas/...`, `#/definitions/...`) and supports
+//! the keywords those documents use: `type` (a name or a list, `nullable`, `x-nullable`),
+//! `enum` and `x-extensible-enum`, `required`, `properties`, `additionalProperties`,
+//! `minLength`/`maxLength`, `pattern`, `minimum`/`maximum` (and the exclusive forms, as numbers
+//! or as Swagger 2.0 booleans), `minItems`/`maxItems`, `uniqueItems`, `items`,
+//! `allOf`/`anyOf`/`oneOf` (and `allOf` with `x-one-of: true`, which App IO's generator reads
+//! as "one of"), and the formats `date-time`, `date`, `int32`, `int64`, and App IO's
+//! `FiscalCode`, `OrganizationFiscalCode`, `UTCISODateFromString`, `Ulid`, `EmailString` and
+//! `email`. Each violation carries the JSON path of the offending value and the reason.
+//!
+//! App IO's documents are compiled by `gen-api-models` into io-ts decoders, which treat
+//! `x-extensible-enum` as a closed enum when decoding a request: so does this validator.
 //!
 //! `pattern` is matched against the whole string: the GPD documents are generated from Java
 //! `@Pattern` annotations, which is how the real service applies them (`[A-Z]{2}` rejects
@@ -80,11 +87,13 @@ impl Document {
         &self.root
     }
 
-    /// Validates `value` against `#/components/schemas/{name}`.
+    /// Validates `value` against `#/components/schemas/{name}` (OpenAPI 3) or
+    /// `#/definitions/{name}` (Swagger 2.0).
     pub fn validate(&self, name: &str, value: &Value) -> Result<Vec<Violation>, SchemaError> {
         let schema = self
             .root
             .pointer(&format!("/components/schemas/{name}"))
+            .or_else(|| self.root.pointer(&format!("/definitions/{name}")))
             .ok_or_else(|| SchemaError::UnknownSchema(name.to_owned()))?;
         let mut out = Vec::new();
         self.check(schema, value, "", &mut out, 0);
@@ -135,7 +144,10 @@ impl Document {
             return;
         }
 
-        if value.is_null() && schema.get("nullable").and_then(Value::as_bool) == Some(true) {
+        let nullable = ["nullable", "x-nullable"]
+            .iter()
+            .any(|k| schema.get(*k).and_then(Value::as_bool) == Some(true));
+        if value.is_null() && nullable {
             return;
         }
         if let Some(types) = schema.get("type") {
@@ -153,11 +165,13 @@ impl Document {
                 return;
             }
         }
-        if let Some(options) = schema.get("enum").and_then(Value::as_array)
-            && !options.contains(value)
-        {
-            let listed: Vec<String> = options.iter().map(Value::to_string).collect();
-            push(format!("must be one of {}", listed.join(", ")));
+        for keyword in ["enum", "x-extensible-enum"] {
+            if let Some(options) = schema.get(keyword).and_then(Value::as_array)
+                && !options.contains(value)
+            {
+                let listed: Vec<String> = options.iter().map(Value::to_string).collect();
+                push(format!("must be one of {}", listed.join(", ")));
+            }
         }
 
         match value {
@@ -227,12 +241,14 @@ impl Document {
             _ => {}
         }
 
-        if let Some(all) = schema.get("allOf").and_then(Value::as_array) {
+        let all_is_one_of = schema.get("x-one-of").and_then(Value::as_bool) == Some(true);
+        if !all_is_one_of && let Some(all) = schema.get("allOf").and_then(Value::as_array) {
             for part in all {
                 self.check(part, value, path, out, depth + 1);
             }
         }
-        for (keyword, exactly_one) in [("anyOf", false), ("oneOf", true)] {
+        let one_of = if all_is_one_of { "allOf" } else { "oneOf" };
+        for (keyword, exactly_one) in [("anyOf", false), (one_of, true)] {
             if let Some(choices) = schema.get(keyword).and_then(Value::as_array) {
                 let matching = choices
                     .iter()
@@ -285,6 +301,23 @@ impl Document {
             Some("date") if text.parse::<jiff::civil::Date>().is_err() => {
                 push("must be a date (yyyy-MM-dd)".to_owned())
             }
+            Some("FiscalCode") if !is_fiscal_code(text) => {
+                push("must be a fiscal code (16 characters, upper case)".to_owned())
+            }
+            Some("OrganizationFiscalCode")
+                if !(text.len() == 11 && text.bytes().all(|b| b.is_ascii_digit())) =>
+            {
+                push("must be an organization fiscal code (11 digits)".to_owned())
+            }
+            Some("UTCISODateFromString") if text.parse::<jiff::Timestamp>().is_err() => {
+                push("must be an ISO-8601 date-time with its offset".to_owned())
+            }
+            Some("Ulid") if !is_ulid(text) => {
+                push("must be a ULID (26 Crockford base32 characters)".to_owned())
+            }
+            Some("email" | "EmailString") if !is_email_like(text) => {
+                push("must be an e-mail address".to_owned())
+            }
             _ => {}
         }
     }
@@ -313,11 +346,58 @@ fn check_number(schema: &Value, value: &Value, push: &mut impl FnMut(String)) {
     {
         push(format!("must be less than {max}"));
     }
+    // Swagger 2.0 spells the exclusive bounds as flags on `minimum`/`maximum`.
+    let flag = |key: &str| schema.get(key).and_then(Value::as_bool) == Some(true);
+    if flag("exclusiveMinimum")
+        && let Some(min) = bound("minimum")
+        && n <= min
+    {
+        push(format!("must be greater than {min}"));
+    }
+    if flag("exclusiveMaximum")
+        && let Some(max) = bound("maximum")
+        && n >= max
+    {
+        push(format!("must be less than {max}"));
+    }
     if schema.get("format").and_then(Value::as_str) == Some("int32")
         && value.as_i64().is_none_or(|i| i32::try_from(i).is_err())
     {
         push("must fit in 32 bits".to_owned());
     }
+}
+
+/// The pattern of `@pagopa/ts-commons`' `FiscalCode` (and of the App IO path parameter),
+/// which accepts the omocodia letters in the digit positions.
+pub fn is_fiscal_code(text: &str) -> bool {
+    static PATTERN: OnceLock<Option<regex::Regex>> = OnceLock::new();
+    PATTERN
+        .get_or_init(|| {
+            regex::Regex::new(
+                "^[A-Z]{6}[0-9LMNPQRSTUV]{2}[ABCDEHLMPRST][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z]$",
+            )
+            .ok()
+        })
+        .as_ref()
+        .is_some_and(|regex| regex.is_match(text))
+}
+
+/// 26 characters of Crockford's base32 whose first is at most `7` (128 bits).
+pub fn is_ulid(text: &str) -> bool {
+    text.len() == 26
+        && text
+            .bytes()
+            .next()
+            .is_some_and(|b| (b'0'..=b'7').contains(&b))
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b.is_ascii_uppercase() && !b"ILOU".contains(&b)))
+}
+
+fn is_email_like(text: &str) -> bool {
+    text.split_once('@').is_some_and(|(local, domain)| {
+        !local.is_empty() && domain.contains('.') && !text.chars().any(char::is_whitespace)
+    })
 }
 
 fn join(path: &str, name: &str) -> String {
