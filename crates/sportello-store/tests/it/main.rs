@@ -5,6 +5,7 @@ mod citizens;
 mod drafts;
 mod fixtures;
 mod migrations;
+mod notifications;
 mod outbox;
 mod pratiche;
 mod protocol;
