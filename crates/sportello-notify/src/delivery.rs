@@ -49,6 +49,8 @@ pub struct NotificationSink {
     sealing: StorageKey,
     /// `server.public_url`, for links in e-mails.
     public_url: Option<String>,
+    /// How long a `sending` claim may be another worker's before it counts as a crash.
+    claim_timeout: Duration,
 }
 
 /// How the App IO channel ended for this attempt, for the e-mail's decision.
@@ -84,7 +86,14 @@ impl NotificationSink {
             mailer,
             sealing,
             public_url,
+            claim_timeout: IN_FLIGHT,
         }
+    }
+
+    /// Changes how long a `sending` claim is presumed alive (tests of the crash path).
+    pub fn with_claim_timeout(mut self, timeout: Duration) -> NotificationSink {
+        self.claim_timeout = timeout;
+        self
     }
 
     pub fn handles(topic: &str) -> bool {
@@ -205,7 +214,7 @@ impl NotificationSink {
             return Ok(DeliveryStatus::Failed);
         };
         let age = jiff::Timestamp::now().duration_since(delivery.updated_at);
-        if age < jiff::SignedDuration::try_from(IN_FLIGHT).unwrap_or_default() {
+        if age < jiff::SignedDuration::try_from(self.claim_timeout).unwrap_or_default() {
             return Err(transient("another worker is sending it", Some(IN_FLIGHT)));
         }
         self.mark(
