@@ -57,9 +57,7 @@ impl MailError {
         }
         let described = error.to_string();
         if error.is_timeout() {
-            return MailError::Transient {
-                message: described,
-            };
+            return MailError::Transient { message: described };
         }
         if error.is_tls() {
             // Raised while preparing TLS (certificates, versions), before any network.
@@ -86,17 +84,13 @@ impl MailError {
             if io.kind() == std::io::ErrorKind::InvalidData {
                 return MailError::Config(format!("TLS handshake failed: {described}"));
             }
-            return MailError::Transient {
-                message: described,
-            };
+            return MailError::Transient { message: described };
         }
         if described.contains("valid DNS name") {
             return MailError::Config(described);
         }
         // A reply that could not be parsed, or a connection lost without an IO error to show.
-        MailError::Transient {
-            message: described,
-        }
+        MailError::Transient { message: described }
     }
 }
 

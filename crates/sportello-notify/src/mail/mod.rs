@@ -12,13 +12,14 @@ mod settings;
 
 pub use error::MailError;
 pub use message::{Email, Sender};
-pub use settings::{Credentials, MailSettings, SecretString, Security};
+pub use settings::{Credentials, MailSettings, SEND_TIMEOUT_FACTOR, SecretString, Security};
 
 use lettre::transport::smtp::authentication::Credentials as SmtpCredentials;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::transport::smtp::extension::ClientId;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use std::fmt;
+use std::time::Duration;
 
 /// What the server answered to an accepted message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,6 +37,7 @@ pub struct Mailer {
     host: String,
     port: u16,
     security: Security,
+    send_timeout: Duration,
 }
 
 impl fmt::Debug for Mailer {
@@ -69,6 +71,9 @@ impl Mailer {
         }
         if settings.port == 0 {
             return Err(MailError::Config("the SMTP port is 0".to_owned()));
+        }
+        if settings.timeout.is_zero() {
+            return Err(MailError::Config("the SMTP timeout is 0".to_owned()));
         }
         let tls = match settings.security {
             Security::Plain => {
@@ -116,6 +121,7 @@ impl Mailer {
             host: host.to_owned(),
             port: settings.port,
             security: settings.security,
+            send_timeout: settings.timeout.saturating_mul(SEND_TIMEOUT_FACTOR),
         })
     }
 
@@ -123,10 +129,14 @@ impl Mailer {
     /// come later by mail to the sender's address.
     pub async fn send(&self, email: &Email) -> Result<SentMail, MailError> {
         let message = email.to_message()?;
-        let response = self
-            .transport
-            .send(message)
+        let response = tokio::time::timeout(self.send_timeout, self.transport.send(message))
             .await
+            .map_err(|_| MailError::Transient {
+                message: format!(
+                    "{}:{} did not finish the exchange within {:?}",
+                    self.host, self.port, self.send_timeout
+                ),
+            })?
             .map_err(|e| MailError::from_smtp(&e))?;
         let text = response.message().collect::<Vec<_>>().join(" ");
         Ok(SentMail {

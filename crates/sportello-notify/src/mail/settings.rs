@@ -66,6 +66,11 @@ pub struct Credentials {
     pub password: SecretString,
 }
 
+/// How many [`MailSettings::timeout`]s one whole send may take. lettre's async transport
+/// bounds only the connection, so a server that stops answering would otherwise hold the
+/// sender forever.
+pub const SEND_TIMEOUT_FACTOR: u32 = 4;
+
 /// A relay and how to talk to it. `Debug` is safe to log: the password is redacted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MailSettings {
@@ -73,7 +78,8 @@ pub struct MailSettings {
     pub port: u16,
     pub security: Security,
     pub credentials: Option<Credentials>,
-    /// For each connection attempt and each command.
+    /// The longest wait to connect; one whole send (greeting, TLS, AUTH, message) may take
+    /// [`SEND_TIMEOUT_FACTOR`] times as long before it is abandoned as transient.
     pub timeout: Duration,
     /// PEM certificate(s) trusted in addition to the public roots: a comune's internal relay
     /// signed by a private CA, or the tests' self-signed server.
@@ -133,10 +139,24 @@ mod tests {
 
     #[test]
     fn only_loopback_names_are_local() {
-        for host in ["localhost", "LOCALHOST", "localhost.", "127.0.0.1", "127.1.2.3", "::1", "[::1]"] {
+        for host in [
+            "localhost",
+            "LOCALHOST",
+            "localhost.",
+            "127.0.0.1",
+            "127.1.2.3",
+            "::1",
+            "[::1]",
+        ] {
             assert!(is_localhost(host), "{host}");
         }
-        for host in ["smtp.example.org", "localhost.example.org", "10.0.0.1", "0.0.0.0", "evil.localhost"] {
+        for host in [
+            "smtp.example.org",
+            "localhost.example.org",
+            "10.0.0.1",
+            "0.0.0.0",
+            "evil.localhost",
+        ] {
             assert!(!is_localhost(host), "{host}");
         }
     }
