@@ -571,7 +571,14 @@ impl NotificationSink {
             ),
             message_id: message_id(&notification.id.to_string(), sender),
             language: notification.lang.code().to_owned(),
-            list_unsubscribe: Some(preferences),
+            // RFC 8058 one-click: a POST to this address turns e-mail off for the topic. Mail
+            // clients honour only https addresses (a demo on http goes without).
+            list_unsubscribe: Some(page_url(
+                self.public_url.as_deref(),
+                tenant,
+                &format!("/notifiche/{}/disiscrizione", notification.id),
+            ))
+            .filter(|url| url.starts_with("https://")),
             headers: vec![(
                 "X-Sportello-Notification".to_owned(),
                 notification.id.to_string(),

@@ -234,12 +234,9 @@ async fn a_citizen_on_io_who_wants_e_mail_too_gets_both(store: Store) {
         mail.message_id.as_deref(),
         Some(format!("{id}@comune-borgoverde.example").as_str())
     );
-    assert!(
-        mail.list_unsubscribe
-            .as_deref()
-            .unwrap()
-            .contains("https://servizi.example.it/borgoverde/area-personale/profilo")
-    );
+    assert!(mail.list_unsubscribe.as_deref().unwrap().contains(&format!(
+        "https://servizi.example.it/borgoverde/notifiche/{id}/disiscrizione"
+    )));
     // Delivered again (a second outbox message about it): nothing is sent twice.
     h.store
         .enqueue(&sportello_store::outbox::NewMessage {
