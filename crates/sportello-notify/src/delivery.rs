@@ -22,6 +22,7 @@ use sportello_domain::notification::{
 };
 use sportello_domain::{Channel, ContactPreferences, Tenant};
 use sportello_store::attachments::StorageKey;
+pub use sportello_store::notifications::EMAIL_VERIFY;
 use sportello_store::notifications::{
     DeliveryUpdate, NOTIFICATION_REQUESTED, Notification, delivery_message,
 };
@@ -30,8 +31,6 @@ use sportello_store::{EmailToken, Store, StoreError};
 use std::time::Duration;
 use uuid::Uuid;
 
-/// The outbox topic of verification links for e-mail addresses.
-pub const EMAIL_VERIFY: &str = "email.verify";
 /// How long a verification link works.
 pub const VERIFICATION_TTL: Duration = Duration::from_secs(48 * 3600);
 /// A `sending` channel younger than this may still be in another worker's hands.

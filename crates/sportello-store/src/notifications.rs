@@ -25,6 +25,8 @@ use uuid::Uuid;
 
 /// The outbox topic that delivers a notification.
 pub const NOTIFICATION_REQUESTED: &str = "notification.requested";
+/// The outbox topic that mails the link verifying a citizen's e-mail address.
+pub const EMAIL_VERIFY: &str = "email.verify";
 /// Attempts of the outbox message before it gives up: with the worker's backoff capped at an
 /// hour, about a day of App IO or the mail relay being unreachable.
 const DELIVERY_ATTEMPTS: u32 = 40;

@@ -233,6 +233,19 @@ impl TenantScope<'_> {
         preferences: &ContactPreferences,
         actor: &Actor,
     ) -> Result<bool, StoreError> {
+        self.update_contact_preferences_and_enqueue(user, preferences, actor, None)
+            .await
+    }
+
+    /// [`Self::update_contact_preferences`], with an outbox message (the link that verifies a
+    /// new address) written in the same transaction: saved and asked for together, or neither.
+    pub async fn update_contact_preferences_and_enqueue(
+        &self,
+        user: UserId,
+        preferences: &ContactPreferences,
+        actor: &Actor,
+        message: Option<&crate::outbox::NewMessage>,
+    ) -> Result<bool, StoreError> {
         let mut tx = self.store.begin().await?;
         let current: Option<(Json<ContactPreferences>,)> = on_tx!(&mut tx, conn => {
             sqlx::query_as("SELECT contact_preferences FROM users WHERE tenant_id = $1 AND id = $2")
@@ -245,7 +258,11 @@ impl TenantScope<'_> {
             return Ok(false);
         };
         let changed = changed_fields(&current, preferences);
+        if let Some(message) = message {
+            tx.enqueue(message).await?;
+        }
         if changed.is_empty() {
+            tx.commit().await?;
             return Ok(true);
         }
         on_tx!(&mut tx, conn => {

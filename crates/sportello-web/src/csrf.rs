@@ -6,10 +6,10 @@
 //! sub-domain can plant one), every form carries it in a hidden `csrf` field (scripts may send
 //! the `X-CSRF-Token` header instead), and the two must match.
 //!
-//! Exempt: the stand-ins under `/_mock/`, which emulate other services' APIs, and each comune's
+//! Exempt: the stand-ins under `/_mock/`, which emulate other services' APIs, each comune's
 //! SAML assertion consumer and single-logout endpoints, which identity providers post to from
 //! their own sites (there the XML signature and the pending request of this browser do the
-//! work of the token). The JSON API (authenticated by token, not cookie) will join the list.
+//! work of the token), and the one-click unsubscribe that mail clients post to. The JSON API (authenticated by token, not cookie) will join the list.
 
 use crate::cookies::{self, CookieOptions, SameSite};
 use crate::tenant::request_host;
@@ -24,8 +24,10 @@ pub(crate) const FIELD: &str = "csrf";
 const HEADER: &str = "x-csrf-token";
 const EXEMPT_PREFIXES: [&str; 1] = ["/_mock/"];
 /// SAML endpoints posted to by identity providers from their own sites; each message there
-/// is authenticated by its XML signature and bound to a pending request of this browser.
-const EXEMPT_SUFFIXES: [&str; 2] = ["/saml/acs", "/saml/slo"];
+/// is authenticated by its XML signature and bound to a pending request of this browser. And
+/// the one-click unsubscribe of e-mails (RFC 8058), posted by mail clients: the notification's
+/// random id is its credential, and all it can do is turn e-mail off.
+const EXEMPT_SUFFIXES: [&str; 3] = ["/saml/acs", "/saml/slo", "/disiscrizione"];
 
 /// The token of this browser, for templates to put in forms.
 #[derive(Debug, Clone)]

@@ -12,6 +12,7 @@
 
 use crate::workflow::citizen::{self, CitizenAction};
 use crate::workflow::decisions::{self, ClerkAction, ClerkInput};
+use crate::workflow::notify;
 use crate::workflow::payments::{self, LineKind, PaymentLine, PaymentRequest, Purpose};
 use crate::workflow::submission;
 use crate::{AppState, WebError};
@@ -400,6 +401,16 @@ async fn file_request(
         )
         .await?;
     }
+    // The citizen's phone gets the receipt as a real submission sends it.
+    let lang = notify::recipient_lang(&scope, submitted.pratica.applicant_user).await?;
+    notify::pratica_event(
+        &mut tx,
+        tenant,
+        state.0.config.public_url.as_deref(),
+        lang,
+        &submission::received_notice(&submitted.pratica, procedure, &service, calendar),
+    )
+    .await?;
     tx.commit().await?;
     Ok(Some(submitted.pratica))
 }
@@ -431,7 +442,7 @@ async fn run_steps(
         }
         let outcome = match *step {
             Office(action, text) => decisions::act(
-                store,
+                state,
                 documents,
                 tenant,
                 &pratica,

@@ -1,17 +1,23 @@
 //! What the passing of time does to pratiche, run every quarter of an hour by each instance:
 //! a documents suspension that ran its 30 days resumes the term (L. 241/1990 art. 2 c. 7);
 //! a silence-assent request whose term passed is granted (art. 20); an issued permit past its
-//! last valid day expires; files past their retention are deleted. Each change goes through
+//! last valid day expires, and 30 days before that its holder is reminded to renew it (once
+//! per permit); files past their retention are deleted. Each change goes through
 //! the same optimistic transition as a clerk's, so a clerk acting at the same moment wins or
 //! loses cleanly, and a second instance doing the same run changes nothing twice.
 
 use crate::workflow::decisions::amount_due_on_approval;
+use crate::workflow::notify::{self, PraticaNotice};
 use crate::{AppState, WebError};
 use sportello_domain::Tenant;
 use sportello_domain::calendar;
+use sportello_domain::notification::Event;
 use sportello_domain::pratica::{PraticaState, Silence};
 use sportello_store::{Actor, QueueFilter, StoreError, StoredPratica};
 use std::time::Duration;
+
+/// How long before a permit's last valid day its holder is reminded to renew it.
+const EXPIRY_NOTICE_DAYS: i64 = 30;
 
 /// What one run did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -19,6 +25,8 @@ pub struct Report {
     pub resumed: u32,
     pub granted_by_silence: u32,
     pub expired: u32,
+    /// Reminders that a permit runs out within [`EXPIRY_NOTICE_DAYS`].
+    pub expiry_notices: u32,
     pub files_deleted: u64,
 }
 
@@ -126,17 +134,15 @@ async fn run_for(
             continue;
         };
         let (amount, _) = amount_due_on_approval(&pratica, &version.procedure);
-        let outcome = scope
-            .transition(pratica.id, pratica.version, None, calendar, &system, |p| {
-                p.grant_by_silence(now, calendar, amount)
-            })
-            .await;
-        if matches!(outcome, Ok(Ok(_))) {
+        if grant_by_silence(state, tenant, &pratica, &version.procedure, amount, now).await? {
             report.granted_by_silence += 1;
         }
     }
 
     for pratica in pratiche_in(state, tenant, &[PraticaState::PermitIssued]).await? {
+        if remind_expiry(state, tenant, &pratica, today).await? {
+            report.expiry_notices += 1;
+        }
         if pratica.pratica.permit().is_some_and(|v| v.until() < today) {
             let outcome = scope
                 .transition(pratica.id, pratica.version, None, calendar, &system, |p| {
@@ -149,4 +155,127 @@ async fn run_for(
         }
     }
     Ok(())
+}
+
+/// Grants a silence-assent request and tells the citizen, in one transaction (as a clerk's
+/// approval does). `false` when a clerk or another instance changed the pratica first.
+async fn grant_by_silence(
+    state: &AppState,
+    tenant: &Tenant,
+    pratica: &StoredPratica,
+    procedure: &sportello_domain::procedure::Procedure,
+    amount: sportello_domain::Cents,
+    now: jiff::Timestamp,
+) -> Result<bool, StoreError> {
+    let store = state.store();
+    let scope = store.scoped(tenant.id);
+    let calendar = &tenant.profile.calendar;
+    let mut working = pratica.pratica.clone();
+    let Ok(event) = working.grant_by_silence(now, calendar, amount) else {
+        return Ok(false);
+    };
+    let service_title = service_title(&scope, pratica).await?;
+    let lang = notify::recipient_lang(&scope, pratica.applicant_user).await?;
+    let mut tx = store.begin().await?;
+    let stored = match scope
+        .apply_transition(
+            &mut tx,
+            pratica.id,
+            pratica.version,
+            &working,
+            &event,
+            None,
+            calendar,
+            &Actor::system(),
+        )
+        .await
+    {
+        Ok(stored) => stored,
+        Err(StoreError::Conflict(_)) => return Ok(false),
+        Err(error) => return Err(error),
+    };
+    notify::pratica_event(
+        &mut tx,
+        tenant,
+        state.0.config.public_url.as_deref(),
+        lang,
+        &PraticaNotice {
+            event: Event::RequestApproved,
+            pratica: &stored,
+            procedure,
+            service_title: &service_title,
+            date: None,
+            step: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Reminds the holder of a permit that runs out within [`EXPIRY_NOTICE_DAYS`], once per
+/// permit and expiry date (the origin names both, so a run every quarter of an hour, on every
+/// instance, sends one). A permit that was valid for less than that from the start (a day's
+/// ZTL access) gets no reminder: its holder knows it is short. `true` when one was created.
+async fn remind_expiry(
+    state: &AppState,
+    tenant: &Tenant,
+    pratica: &StoredPratica,
+    today: jiff::civil::Date,
+) -> Result<bool, StoreError> {
+    let Some(validity) = pratica.pratica.permit() else {
+        return Ok(false);
+    };
+    let until = validity.until();
+    let Ok(remind_from) = until.checked_sub(jiff::Span::new().days(EXPIRY_NOTICE_DAYS)) else {
+        return Ok(false);
+    };
+    if today < remind_from || today > until || validity.from() > remind_from {
+        return Ok(false);
+    }
+    let scope = state.store().scoped(tenant.id);
+    let Some(version) = scope
+        .procedure_version(pratica.service_slug.as_str(), pratica.service_version)
+        .await?
+    else {
+        return Ok(false);
+    };
+    let service_title = service_title(&scope, pratica).await?;
+    let lang = notify::recipient_lang(&scope, pratica.applicant_user).await?;
+    let mut tx = state.store().begin().await?;
+    let created = notify::pratica_event(
+        &mut tx,
+        tenant,
+        state.0.config.public_url.as_deref(),
+        lang,
+        &PraticaNotice {
+            event: Event::PermitExpiring,
+            pratica,
+            procedure: &version.procedure,
+            service_title: &service_title,
+            date: Some(until),
+            step: Some(until.to_string()),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(created.is_some())
+}
+
+/// The service's title; its slug when the service has since left the catalogue, which must not
+/// stop its pratiche from being granted or reminded.
+async fn service_title(
+    scope: &sportello_store::TenantScope<'_>,
+    pratica: &StoredPratica,
+) -> Result<sportello_domain::LocalizedText, StoreError> {
+    Ok(scope
+        .service(pratica.service_slug.as_str())
+        .await?
+        .map_or_else(
+            || sportello_domain::LocalizedText {
+                it: pratica.service_slug.to_string(),
+                en: None,
+            },
+            |s| s.title,
+        ))
 }

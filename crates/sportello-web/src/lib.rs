@@ -17,6 +17,7 @@ pub mod housekeeping;
 pub mod i18n;
 mod lang;
 mod metrics;
+mod notifications;
 mod office;
 mod ops;
 mod pages;
@@ -182,6 +183,7 @@ pub fn app(state: AppState, extra: Router) -> Router {
         .merge(requests::routes())
         .merge(payments::routes())
         .merge(office::routes())
+        .merge(notifications::routes())
         .merge(public::routes())
         .merge(api::routes());
 

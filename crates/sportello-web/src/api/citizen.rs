@@ -409,7 +409,7 @@ pub(crate) async fn submit(
         .map_err(|e| api.fail(e))?
         .ok_or_else(|| ApiError::not_found(lang))?;
     let submitted = submission::submit(
-        ctx.state.store(),
+        &ctx.state,
         &ctx.tenant,
         &service,
         open.draft.id,

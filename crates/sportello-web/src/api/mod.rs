@@ -190,6 +190,10 @@ pub(crate) fn routes() -> axum::Router<crate::AppState> {
             get(citizen::show_draft).put(citizen::save_draft),
         )
         .route("/api/v1/me/drafts/{draft}/submit", post(citizen::submit))
+        .route(
+            "/api/v1/me/notifications",
+            get(crate::notifications::api_list),
+        )
         .route("/api/v1/me/payments", get(payments::list))
         .route("/api/v1/me/payments/{position}", get(payments::show))
         .route(

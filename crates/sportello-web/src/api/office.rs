@@ -236,7 +236,7 @@ pub(crate) async fn act(
     }
     let documents = ctx.state.documents().map_err(|e| api.fail(e))?;
     let outcome = decisions::act(
-        ctx.state.store(),
+        &ctx.state,
         documents,
         &ctx.tenant,
         &pratica,

@@ -16,8 +16,8 @@ mod session;
 
 pub use keys::{KeyRing, generate as generate_key};
 pub(crate) use pages::{
-    client, logout, personal_area, personal_page_needs_login, profile, save_profile, sign_in,
-    sign_in_required,
+    MessagePage, client, logout, message_page, personal_area, personal_page_needs_login, profile,
+    save_profile, sign_in, sign_in_required,
 };
 pub(crate) use provider::tenant_base_url;
 pub use provider::{Federation, ServiceProviderInfo};

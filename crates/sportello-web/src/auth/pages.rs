@@ -7,6 +7,7 @@ use super::session::SessionUser;
 use crate::WebError;
 use crate::i18n::Translator;
 use crate::lang::safe_return_path;
+use crate::notifications::preferences::{self, PreferencesForm};
 use crate::pages::layout::{Crumb, Layout, encode_path};
 use crate::pages::render;
 use crate::tenant::TenantContext;
@@ -17,7 +18,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use sportello_domain::{Office, Role, Service};
 use sportello_spid::SpidLevel;
-use sportello_store::{ClientInfo, ContactPreferences};
+use sportello_store::ClientInfo;
 
 /// Where a request came from, for the audit log.
 pub(crate) fn client(headers: &HeaderMap) -> ClientInfo {
@@ -293,15 +294,6 @@ pub(crate) async fn personal_area(ctx: TenantContext) -> Result<Response, WebErr
     Ok(render(&page)?.into_response())
 }
 
-/// What the preferences form holds, as entered.
-pub(crate) struct PreferencesForm {
-    pub io: bool,
-    pub email_channel: bool,
-    pub contact_email: String,
-    pub email_error: Option<&'static str>,
-    pub channel_error: Option<&'static str>,
-}
-
 #[derive(Template)]
 #[template(path = "profile.html")]
 struct ProfilePage {
@@ -309,6 +301,8 @@ struct ProfilePage {
     identity: Vec<(&'static str, Option<String>)>,
     roles: Vec<String>,
     form: PreferencesForm,
+    /// Where the address stands: confirmed, to confirm, link just sent.
+    email_note: Option<String>,
     saved: bool,
 }
 
@@ -345,6 +339,7 @@ fn profile_page(
                 Role::Clerk { office } => t.format("profile.role_clerk", &[("office", office)]),
             })
             .collect(),
+        email_note: form.state_text(t),
         form,
         saved,
         layout,
@@ -365,31 +360,17 @@ pub(crate) async fn profile(
     let Some(user) = ctx.user.clone() else {
         return personal_page_needs_login(&ctx, "profile.title");
     };
-    let prefs = &user.user.contact_preferences;
-    let form = PreferencesForm {
-        io: prefs.io,
-        email_channel: prefs.email,
-        contact_email: prefs.email_address.clone().unwrap_or_default(),
-        email_error: None,
-        channel_error: None,
-    };
-    profile_page(&ctx, &user, form, query.salvato.is_some())
-}
-
-#[derive(Deserialize)]
-pub(crate) struct PreferencesInput {
-    channel_io: Option<String>,
-    channel_email: Option<String>,
-    #[serde(default)]
-    contact_email: String,
+    let saved = query.salvato.is_some();
+    let form = preferences::stored_form(&user.user.contact_preferences, ctx.lang, saved);
+    profile_page(&ctx, &user, form, saved)
 }
 
 /// `POST /{tenant}/area-personale/profilo`: a refused form comes back as entered, with the
-/// problem next to its field.
+/// problem next to its field. An address still to confirm gets a verification link.
 pub(crate) async fn save_profile(
     ctx: TenantContext,
     headers: HeaderMap,
-    Form(input): Form<PreferencesInput>,
+    Form(posted): Form<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
     let Some(user) = ctx.user.clone() else {
         return Ok(Redirect::to(&format!(
@@ -399,43 +380,26 @@ pub(crate) async fn save_profile(
         ))
         .into_response());
     };
-    let contact_email = input.contact_email.trim().to_owned();
-    let mut form = PreferencesForm {
-        io: input.channel_io.is_some(),
-        email_channel: input.channel_email.is_some(),
-        contact_email: contact_email.clone(),
-        email_error: None,
-        channel_error: None,
-    };
-    let email = if contact_email.is_empty() {
-        None
-    } else {
-        match sportello_domain::tenant::Email::parse(&contact_email) {
-            Ok(email) => Some(email.as_str().to_owned()),
-            Err(_) => {
-                form.email_error = Some("profile.error_email");
-                None
-            }
+    let current = &user.user.contact_preferences;
+    let prefs = match preferences::read_form(&posted, current, ctx.lang) {
+        Ok(prefs) => prefs,
+        Err(form) => {
+            let mut response = profile_page(&ctx, &user, form, false)?;
+            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            return Ok(response);
         }
     };
-    if !form.io && !form.email_channel {
-        form.channel_error = Some("profile.error_channel");
-    }
-    if form.email_error.is_some() || form.channel_error.is_some() {
-        let mut response = profile_page(&ctx, &user, form, false)?;
-        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-        return Ok(response);
-    }
-    let prefs = ContactPreferences {
-        io: form.io,
-        email: form.email_channel,
-        email_address: email,
-        ..user.user.contact_preferences.clone()
-    };
+    // The link that verifies a new address is asked for in the same transaction as the save.
+    let verification = preferences::verification_request(ctx.tenant.id, user.user.id, &prefs);
     ctx.state
         .store()
         .scoped(ctx.tenant.id)
-        .update_contact_preferences(user.user.id, &prefs, &user.actor(client(&headers)))
+        .update_contact_preferences_and_enqueue(
+            user.user.id,
+            &prefs,
+            &user.actor(client(&headers)),
+            verification.as_ref(),
+        )
         .await?;
     let mut response =
         Redirect::to(&format!("{}/area-personale/profilo?salvato=1", ctx.base)).into_response();

@@ -5,6 +5,8 @@
 mod pages;
 pub(crate) mod permit;
 
+pub(crate) use pages::office_layout;
+
 use crate::AppState;
 use crate::auth::SessionUser;
 use crate::tenant::TenantContext;

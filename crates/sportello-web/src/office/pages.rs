@@ -264,7 +264,8 @@ struct QueuePage {
     outcomes: Vec<BulkOutcome>,
 }
 
-fn office_layout(ctx: &TenantContext, title: String, mut crumbs: Vec<Crumb>) -> Layout {
+/// The layout of a back-office page: the office's home in the breadcrumb, no rating widget.
+pub(crate) fn office_layout(ctx: &TenantContext, title: String, mut crumbs: Vec<Crumb>) -> Layout {
     let t = crate::i18n::Translator::new(ctx.lang);
     let mut all = vec![Crumb {
         label: t.get("office.title").to_owned(),
@@ -443,6 +444,8 @@ struct DetailPage {
     assign: Option<AssignView>,
     permit_pdf: Option<String>,
     error: Option<String>,
+    /// What the citizen was told, with "send again".
+    notifications: crate::notifications::PraticaNotifications,
 }
 
 pub(crate) struct ActionView {
@@ -500,6 +503,7 @@ async fn detail_page(
     pratica: &StoredPratica,
     error: Option<String>,
     kept: &Kept,
+    resent: bool,
 ) -> Result<DetailPage, WebError> {
     let lang = ctx.lang;
     let t = crate::i18n::Translator::new(lang);
@@ -659,6 +663,7 @@ async fn detail_page(
             .as_ref()
             .map(|_| format!("{base}/permesso.pdf")),
         error,
+        notifications: crate::notifications::pratica_notifications(ctx, pratica.id, resent).await?,
     })
 }
 
@@ -707,17 +712,26 @@ pub(crate) async fn notice_pdf(
     crate::payments::notice_response(&ctx.tenant, &stored)
 }
 
+#[derive(Deserialize, Default)]
+pub(crate) struct DetailQuery {
+    /// Back from sending a message again.
+    #[serde(default)]
+    reinviata: String,
+}
+
 /// `GET /ufficio/pratiche/{id}`.
 pub(crate) async fn detail(
     ctx: TenantContext,
     Path((_, id)): Path<(String, Uuid)>,
+    Query(query): Query<DetailQuery>,
 ) -> Result<Response, WebError> {
     if ctx.user.is_none() {
         return needs_login(&ctx);
     }
     let (user, offices) = clerk(&ctx).await?;
     let pratica = office_pratica(&ctx, &offices, id).await?;
-    let page = detail_page(&ctx, user, &pratica, None, &Kept::default()).await?;
+    let resent = !query.reinviata.is_empty();
+    let page = detail_page(&ctx, user, &pratica, None, &Kept::default(), resent).await?;
     Ok(render(&page)?.into_response())
 }
 
@@ -781,7 +795,7 @@ pub(crate) async fn act(
     } else {
         let action = ClerkAction::from_key(&action).ok_or(WebError::NotFound)?;
         decisions::act(
-            ctx.state.store(),
+            &ctx.state,
             ctx.state.documents()?,
             &ctx.tenant,
             &pratica,
@@ -812,6 +826,7 @@ pub(crate) async fn act(
                 &current,
                 Some(message.get(ctx.lang).to_owned()),
                 &kept,
+                false,
             )
             .await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
@@ -848,7 +863,7 @@ pub(crate) async fn bulk_approve(
             Err(error) => return Err(error),
         };
         let outcome = decisions::act(
-            ctx.state.store(),
+            &ctx.state,
             documents,
             &ctx.tenant,
             &pratica,

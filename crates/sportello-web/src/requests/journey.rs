@@ -643,7 +643,7 @@ pub(crate) async fn submit(
         return Err(WebError::NotFound);
     };
     let result = submission::submit(
-        ctx.state.store(),
+        &ctx.state,
         &ctx.tenant,
         &service,
         DraftId::from_uuid(draft),

@@ -4,6 +4,7 @@
 //! verification code, revoking. Each step is the domain's decision, stored in one transaction
 //! with its event, its audit entry and its outbox messages.
 
+use super::notify::{self, PraticaNotice};
 use super::payments::{self, LineKind, PaymentLine, PaymentRequest, Purpose};
 use crate::documents::Documents;
 use crate::requests::pratiche::letterhead;
@@ -183,12 +184,13 @@ fn permit_validity(
     PermitValidity::new(from, until.max(from)).ok()
 }
 
-/// Applies the clerk's step to the pratica as they saw it (`seen_version`). `Err` inside
+/// Applies the clerk's step to the pratica as they saw it (`seen_version`), and tells the
+/// citizen in the same transaction when the step is one they must hear of. `Err` inside
 /// carries what to tell the clerk: the domain's refusal, a missing text, a conflict with a
 /// colleague's step.
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn act(
-    store: &Store,
+    state: &AppState,
     documents: &Documents,
     tenant: &Tenant,
     pratica: &StoredPratica,
@@ -215,6 +217,7 @@ pub(crate) async fn act(
     if pratica.version != seen_version {
         return Ok(Err(conflict()));
     }
+    let store = state.store();
     let scope = store.scoped(tenant.id);
     let calendar = &tenant.profile.calendar;
     let now = jiff::Timestamp::now();
@@ -224,6 +227,19 @@ pub(crate) async fn act(
         .await?
         .ok_or_else(|| StoreError::Invalid("the pratica's procedure version is gone".into()))?
         .procedure;
+    // A service since dropped from the catalogue still has pratiche to decide: its slug
+    // names it then.
+    let service_title = scope
+        .service(pratica.service_slug.as_str())
+        .await?
+        .map_or_else(
+            || LocalizedText {
+                it: pratica.service_slug.to_string(),
+                en: None,
+            },
+            |s| s.title,
+        );
+    let lang = notify::recipient_lang(&scope, pratica.applicant_user).await?;
 
     let mut working: Pratica = pratica.pratica.clone();
     let mut tx = store.begin().await?;
@@ -290,6 +306,24 @@ pub(crate) async fn act(
     };
     version += 1;
     let mut stored = stored;
+
+    if let Some((notice, date)) = notify::for_step(&event.kind) {
+        notify::pratica_event(
+            &mut tx,
+            tenant,
+            state.0.config.public_url.as_deref(),
+            lang,
+            &PraticaNotice {
+                event: notice,
+                pratica: &stored,
+                procedure: &procedure,
+                service_title: &service_title,
+                date,
+                step: notify::step_of(notice, stored.version),
+            },
+        )
+        .await?;
+    }
 
     // A letter to the citizen (documents request, 10-bis notice, refusal) is an outgoing
     // document of the comune: it takes its own protocol number (DPR 445/2000 art. 53), in

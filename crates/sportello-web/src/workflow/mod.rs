@@ -4,5 +4,6 @@
 
 pub(crate) mod citizen;
 pub(crate) mod decisions;
+pub(crate) mod notify;
 pub mod payments;
 pub(crate) mod submission;

@@ -3,17 +3,18 @@
 //! application (L. 241/1990 art. 18-bis: the receipt is immediate, so everything it states is
 //! decided here).
 
+use super::notify::{self, PraticaNotice};
 use super::payments::{self, LineKind, PaymentLine, PaymentRequest, Purpose};
+use crate::AppState;
 use sportello_domain::assessment::{self, Assessment};
 use sportello_domain::calendar::{self, Calendar};
 use sportello_domain::form::{FieldError, ValidationContext};
-use sportello_domain::pratica::Pratica;
+use sportello_domain::notification::Event;
+use sportello_domain::pratica::{Pratica, TermStatus};
 use sportello_domain::procedure::Procedure;
 use sportello_domain::{Service, Tenant, UserId};
 use sportello_store::attachments::Attachment;
-use sportello_store::{
-    Actor, Draft, DraftId, Store, StoreError, Submission, Submitted, TenantScope,
-};
+use sportello_store::{Actor, Draft, DraftId, StoreError, Submission, Submitted, TenantScope};
 
 /// Why a draft cannot be filed.
 #[derive(Debug, thiserror::Error)]
@@ -76,16 +77,18 @@ pub(crate) fn check(
     assessment::assess(procedure.kind, &answers, rules, today)
 }
 
-/// Files the draft. A second call for the same draft (a double click) finds it gone and
-/// answers `NotFound`: the store locks the draft for the first.
+/// Files the draft and tells the citizen it was received (in the same transaction). A second
+/// call for the same draft (a double click) finds it gone and answers `NotFound`: the store
+/// locks the draft for the first.
 pub(crate) async fn submit(
-    store: &Store,
+    state: &AppState,
     tenant: &Tenant,
     service: &Service,
     draft: DraftId,
     owner: UserId,
     actor: &Actor,
 ) -> Result<Submitted, SubmitError> {
+    let store = state.store();
     let scope = &store.scoped(tenant.id);
     let open = open_draft(scope, draft, owner)
         .await?
@@ -145,8 +148,42 @@ pub(crate) async fn submit(
         };
         payments::request_payment(&mut tx, scope.tenant_id(), &request).await?;
     }
+    let lang = notify::recipient_lang(scope, submitted.pratica.applicant_user).await?;
+    notify::pratica_event(
+        &mut tx,
+        tenant,
+        state.0.config.public_url.as_deref(),
+        lang,
+        &received_notice(&submitted.pratica, procedure, service, calendar),
+    )
+    .await?;
     tx.commit().await?;
     Ok(submitted)
+}
+
+/// "Request received", with the latest date for an answer (C.SE.1.10).
+pub(crate) fn received_notice<'a>(
+    pratica: &'a sportello_store::StoredPratica,
+    procedure: &'a Procedure,
+    service: &'a Service,
+    calendar: &Calendar,
+) -> PraticaNotice<'a> {
+    let date = match pratica.pratica.deadline(calendar) {
+        TermStatus::Running { deadline } => Some(deadline),
+        TermStatus::Suspended {
+            deadline_if_resumed_then,
+            ..
+        } => Some(deadline_if_resumed_then),
+        TermStatus::Closed => pratica.deadline,
+    };
+    PraticaNotice {
+        event: Event::RequestReceived,
+        pratica,
+        procedure,
+        service_title: &service.title,
+        date,
+        step: None,
+    }
 }
 
 /// The permit a renewal request renews: with `request_type = renewal`, the applicant's most

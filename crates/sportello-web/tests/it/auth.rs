@@ -1421,7 +1421,7 @@ async fn contact_preferences_are_checked_and_saved(app: AuthApp) {
     let response = browser
         .post(
             path,
-            &format!("csrf={csrf}&channel_email=1&contact_email=mario%40nowhere"),
+            &format!("csrf={csrf}&requests_email=1&contact_email=mario%40nowhere"),
         )
         .await;
     assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -1439,7 +1439,7 @@ async fn contact_preferences_are_checked_and_saved(app: AuthApp) {
     assert!(page.contains("Inserisci un indirizzo e-mail valido"));
     assert!(
         page.contains(
-            "id=\"channel-email\" type=\"checkbox\" name=\"channel_email\" value=\"1\" checked"
+            "id=\"requests-email\" type=\"checkbox\" name=\"requests_email\" value=\"1\" checked"
         ),
         "the ticked box stays ticked: {page}"
     );
@@ -1453,7 +1453,7 @@ async fn contact_preferences_are_checked_and_saved(app: AuthApp) {
     assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY);
     let page = &response.body;
     assert!(page.contains("Scegli almeno un canale."), "{page}");
-    assert!(page.contains("aria-describedby=\"channels-error\""));
+    assert!(page.contains("aria-describedby=\"topics-intro channels-error\""));
     assert!(page.contains("id=\"channels-error\""));
     assert!(page.contains("value=\"mario.rossi@example.it\""));
 
@@ -1461,7 +1461,7 @@ async fn contact_preferences_are_checked_and_saved(app: AuthApp) {
         .post(
             path,
             &format!(
-                "csrf={csrf}&channel_io=1&channel_email=1&contact_email=+avvisi%40example.it+"
+                "csrf={csrf}&requests_io=1&requests_email=1&payments_io=1&payments_email=1&deadlines_io=1&deadlines_email=1&contact_email=+avvisi%40example.it+"
             ),
         )
         .await;
@@ -1475,7 +1475,7 @@ async fn contact_preferences_are_checked_and_saved(app: AuthApp) {
     assert!(page.body.contains("value=\"avvisi@example.it\""));
     assert!(
         page.body
-            .contains("name=\"channel_io\" value=\"1\" checked")
+            .contains("name=\"requests_io\" value=\"1\" checked")
     );
 
     let tenant = app.app.tenant("borgoverde").await;
@@ -1511,7 +1511,7 @@ async fn the_profile_needs_a_session(app: AuthApp) {
     let response = browser
         .post(
             "/borgoverde/area-personale/profilo",
-            &format!("csrf={csrf}&channel_io=1"),
+            &format!("csrf={csrf}&requests_io=1"),
         )
         .await;
     assert_eq!(response.status, StatusCode::SEE_OTHER);

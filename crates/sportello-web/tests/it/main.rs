@@ -2,6 +2,7 @@
 
 mod api;
 mod auth;
+mod notifications;
 mod office;
 mod pages;
 mod payments;

@@ -54,6 +54,7 @@ async fn wire_pagopa(app: &AuthApp) -> Pagopa {
         )]
         .into(),
         timeout: Duration::from_secs(5),
+        public_url: None,
     };
     let http = sportello_pagopa::http_client(settings.timeout).unwrap();
     let gpd = GpdClient::new(http.clone(), &settings.api_base).unwrap();
