@@ -1,5 +1,6 @@
 //! The `sportello` binary as an operator runs it: demo, migrate, check-config, tenant import,
-//! login administration (roles, SPID keys and identity providers: `spid.rs`)
+//! login administration (roles, SPID keys and identity providers: `spid.rs`), App IO keys and
+//! the demo's notifications (`notify.rs`)
 //! and a graceful stop on SIGTERM.
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -8,6 +9,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+mod notify;
 mod spid;
 
 const BIN: &str = env!("CARGO_BIN_EXE_sportello");

@@ -14,7 +14,7 @@ fn repository() -> PathBuf {
 }
 
 /// A migrated SQLite database in a fresh folder, with Borgoverde imported.
-fn prepared_database(name: &str) -> (PathBuf, String) {
+pub(super) fn prepared_database(name: &str) -> (PathBuf, String) {
     let dir = temp_dir(name);
     let url = format!("sqlite://{}", dir.join("sportello.db").display());
     let migrated = sportello()
@@ -33,11 +33,11 @@ fn prepared_database(name: &str) -> (PathBuf, String) {
     (dir, url)
 }
 
-fn stdout(output: &Output) -> String {
+pub(super) fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-fn stderr(output: &Output) -> String {
+pub(super) fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
