@@ -30,7 +30,11 @@ pub enum ApiError {
     UnexpectedStatus { status: u16 },
     #[error("App IO did not answer in time")]
     Timeout,
-    #[error("cannot reach App IO: {0}")]
+    /// The connection could not be made: the request never left.
+    #[error("cannot connect to App IO: {0}")]
+    Unreachable(String),
+    /// The connection failed once the request was on its way: IO may have processed it.
+    #[error("the connection to App IO failed: {0}")]
     Transport(String),
     #[error("cannot read App IO's answer: {0}")]
     Decode(String),
@@ -47,7 +51,18 @@ impl ApiError {
             ApiError::RateLimited { .. }
                 | ApiError::Unavailable { .. }
                 | ApiError::Timeout
+                | ApiError::Unreachable(_)
                 | ApiError::Transport(_)
+        )
+    }
+
+    /// Whether IO may have acted on the request although no answer says so: a timeout, a
+    /// connection lost mid-way, an answer that could not be read. For a message, sending again
+    /// could deliver it twice.
+    pub fn may_have_arrived(&self) -> bool {
+        matches!(
+            self,
+            ApiError::Timeout | ApiError::Transport(_) | ApiError::Decode(_)
         )
     }
 
@@ -62,6 +77,8 @@ impl ApiError {
     pub(crate) fn from_reqwest(error: reqwest::Error) -> ApiError {
         if error.is_timeout() {
             ApiError::Timeout
+        } else if error.is_connect() {
+            ApiError::Unreachable(error.without_url().to_string())
         } else if error.is_decode() || error.is_body() {
             ApiError::Decode(error.without_url().to_string())
         } else {

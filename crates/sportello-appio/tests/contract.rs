@@ -662,10 +662,15 @@ async fn injected_faults_are_classified_as_transient() {
     .unwrap();
     let unreachable = closed.check_profile(&key(), MARIO).await.unwrap_err();
     assert!(
-        matches!(unreachable, ApiError::Transport(_)),
+        matches!(unreachable, ApiError::Unreachable(_)),
         "{unreachable:?}"
     );
     assert!(unreachable.is_transient());
+    assert!(
+        !unreachable.may_have_arrived(),
+        "a refused connection sent nothing"
+    );
+    assert!(ApiError::Timeout.may_have_arrived());
 }
 
 trait JsonValue {

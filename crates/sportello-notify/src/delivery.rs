@@ -12,6 +12,7 @@
 //! delivered", a refused connection, an SMTP 4xx) put the channel back to `pending` and the
 //! outbox retries with backoff, honouring `Retry-After`.
 
+use crate::gate::KeyGate;
 use crate::mail::{Email, MailError, Mailer, Sender};
 use sportello_appio::{
     ApiError, AppIoClient, FeatureLevel, Markdown, MessageContent, NewMessage, PaymentData,
@@ -50,6 +51,8 @@ pub struct NotificationSink {
     public_url: Option<String>,
     /// How long a `sending` claim may be another worker's before it counts as a crash.
     claim_timeout: Duration,
+    /// Each IO key's share of IO's rate limit.
+    gate: KeyGate,
 }
 
 /// How the App IO channel ended for this attempt, for the e-mail's decision.
@@ -86,7 +89,33 @@ impl NotificationSink {
             sealing,
             public_url,
             claim_timeout: IN_FLIGHT,
+            gate: KeyGate::default(),
         }
+    }
+
+    /// Takes `calls` tokens of `key` (see [`KeyGate`]) without calling IO: a message that finds
+    /// too few goes back to the outbox until they are due.
+    pub(crate) fn may_call(&self, key: &ServiceKey, calls: u32) -> Result<(), Duration> {
+        self.gate.acquire(key, calls)
+    }
+
+    /// Notes IO's answer: a 429 closes the key to every message for the time IO asked.
+    pub(crate) fn noted(&self, key: &ServiceKey, error: &ApiError) {
+        if let ApiError::RateLimited { retry_after } = error {
+            self.gate.close(key, *retry_after);
+        }
+    }
+
+    /// IO's rate limit of the comuni's service keys, in calls per 5 seconds: 150 by default,
+    /// 250 for services in IO's `ApiRateLimit250` group, 0 for `ApiNoRateLimit` (no pacing;
+    /// a 429 still pauses the key).
+    pub fn with_io_rate_limit(mut self, calls_per_5s: u32) -> NotificationSink {
+        let capacity = match calls_per_5s {
+            0 => f64::INFINITY,
+            n => f64::from(n),
+        };
+        self.gate = KeyGate::new(capacity, crate::gate::WINDOW);
+        self
     }
 
     /// Changes how long a `sending` claim is presumed alive (tests of the crash path).
@@ -163,8 +192,19 @@ impl NotificationSink {
             .map_err(store_error)?
             .map(|u| u.contact_preferences)
             .unwrap_or_default();
-        let io = self.via_io(&tenant, &notification, &prefs).await?;
-        self.via_email(&tenant, &notification, &prefs, io).await
+        let io = self.via_io(&tenant, &notification, &prefs, message).await?;
+        self.via_email(&tenant, &notification, &prefs, io, message)
+            .await
+    }
+
+    /// Puts the message back until `after` without spending an attempt: waiting for IO's rate
+    /// limit or for another worker is not a failed delivery, and a long queue must not run out
+    /// of attempts while it waits its turn.
+    async fn wait(&self, message: &Message, reason: &str, after: Duration) -> DeliveryError {
+        if let Err(error) = self.store.hold_outbox_message(message.id).await {
+            return store_error(error);
+        }
+        transient(reason, Some(after))
     }
 
     /// Moves a channel and tells whether this worker did it.
@@ -208,13 +248,18 @@ impl NotificationSink {
         &self,
         notification: &Notification,
         channel: Channel,
+        message: &Message,
     ) -> Result<DeliveryStatus, DeliveryError> {
         let Some(delivery) = notification.delivery(channel) else {
             return Ok(DeliveryStatus::Failed);
         };
         let age = jiff::Timestamp::now().duration_since(delivery.updated_at);
-        if age < jiff::SignedDuration::try_from(self.claim_timeout).unwrap_or_default() {
-            return Err(transient("another worker is sending it", Some(IN_FLIGHT)));
+        let timeout = jiff::SignedDuration::try_from(self.claim_timeout).unwrap_or_default();
+        if age < timeout {
+            let left = Duration::try_from(timeout - age).unwrap_or(self.claim_timeout);
+            return Err(self
+                .wait(message, "another worker is sending it", left)
+                .await);
         }
         self.mark(
             notification,
@@ -235,13 +280,19 @@ impl NotificationSink {
         tenant: &Tenant,
         notification: &Notification,
         prefs: &ContactPreferences,
+        message: &Message,
     ) -> Result<IoOutcome, DeliveryError> {
         let status = notification
             .delivery(Channel::Io)
             .map_or(DeliveryStatus::Failed, |d| d.status);
         let status = match status {
-            DeliveryStatus::Pending => return self.send_io(tenant, notification, prefs).await,
-            DeliveryStatus::Sending => self.found_sending(notification, Channel::Io).await?,
+            DeliveryStatus::Pending => {
+                return self.send_io(tenant, notification, prefs, message).await;
+            }
+            DeliveryStatus::Sending => {
+                self.found_sending(notification, Channel::Io, message)
+                    .await?
+            }
             other => other,
         };
         Ok(match status {
@@ -263,6 +314,7 @@ impl NotificationSink {
         tenant: &Tenant,
         notification: &Notification,
         prefs: &ContactPreferences,
+        message: &Message,
     ) -> Result<IoOutcome, DeliveryError> {
         let topic = notification.topic;
         if !prefs.wants(topic.code(), Channel::Io) {
@@ -286,7 +338,20 @@ impl NotificationSink {
             return Ok(IoOutcome::NotUsed(SkipReason::NoService));
         };
         let fiscal_code = notification.recipient.as_str();
-        match self.appio.check_profile(&key, fiscal_code).await {
+        if let Err(wait) = self.may_call(&key, 2) {
+            return Err(self
+                .wait(
+                    message,
+                    "App IO rate limit: waiting for the key's turn",
+                    wait,
+                )
+                .await);
+        }
+        let checked = self.appio.check_profile(&key, fiscal_code).await;
+        if let Err(error) = &checked {
+            self.noted(&key, error);
+        }
+        match checked {
             Ok(ProfileCheck::Allowed { .. }) => {}
             Ok(ProfileCheck::NoProfile) => {
                 self.skip(notification, Channel::Io, SkipReason::NoProfile)
@@ -314,8 +379,8 @@ impl NotificationSink {
                 return Ok(IoOutcome::Failed);
             }
         }
-        let message = match io_message(notification, service.max_payment_cents) {
-            Ok(message) => message,
+        let new_message = match io_message(notification, service.max_payment_cents) {
+            Ok(built) => built,
             Err(reason) => {
                 self.fail(notification, Channel::Io, &reason).await?;
                 return Ok(IoOutcome::Failed);
@@ -336,9 +401,11 @@ impl NotificationSink {
             .await?;
         if !claimed {
             // Another worker took it between our read and now.
-            return Err(transient("another worker is sending it", Some(IN_FLIGHT)));
+            return Err(self
+                .wait(message, "another worker is sending it", IN_FLIGHT)
+                .await);
         }
-        match self.appio.send(&key, &message).await {
+        match self.appio.send(&key, &new_message).await {
             Ok(id) => {
                 self.mark(
                     notification,
@@ -354,17 +421,16 @@ impl NotificationSink {
                 .await?;
                 Ok(IoOutcome::Reached)
             }
-            // A timeout may have happened after IO created the message.
-            Err(ApiError::Timeout) => {
+            // A timeout, or a connection lost on the way back, may come after IO created the
+            // message: never sent again by itself.
+            Err(error) if error.may_have_arrived() => {
                 self.mark(
                     notification,
                     Channel::Io,
                     &[DeliveryStatus::Sending],
                     DeliveryStatus::Uncertain,
                     DeliveryUpdate {
-                        reason: Some(
-                            "App IO did not answer in time: it may have been delivered".into(),
-                        ),
+                        reason: Some(format!("{error}: it may have been delivered")),
                         ..DeliveryUpdate::default()
                     },
                 )
@@ -372,6 +438,7 @@ impl NotificationSink {
                 Ok(IoOutcome::Reached)
             }
             Err(error) if error.is_transient() => {
+                self.noted(&key, &error);
                 self.mark(
                     notification,
                     Channel::Io,
@@ -428,6 +495,7 @@ impl NotificationSink {
         notification: &Notification,
         prefs: &ContactPreferences,
         io: IoOutcome,
+        message: &Message,
     ) -> Result<(), DeliveryError> {
         match notification
             .delivery(Channel::Email)
@@ -435,7 +503,8 @@ impl NotificationSink {
         {
             DeliveryStatus::Pending => {}
             DeliveryStatus::Sending => {
-                self.found_sending(notification, Channel::Email).await?;
+                self.found_sending(notification, Channel::Email, message)
+                    .await?;
                 return Ok(());
             }
             _ => return Ok(()),
@@ -480,7 +549,9 @@ impl NotificationSink {
             )
             .await?;
         if !claimed {
-            return Err(transient("another worker is sending it", Some(IN_FLIGHT)));
+            return Err(self
+                .wait(message, "another worker is sending it", IN_FLIGHT)
+                .await);
         }
         let (to, update) = match mailer.send(&email).await {
             Ok(sent) => (

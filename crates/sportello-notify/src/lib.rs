@@ -8,6 +8,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::todo)]
 
 pub mod delivery;
+mod gate;
 pub mod mail;
 pub mod status;
 

@@ -79,7 +79,15 @@ impl StatusWatcher {
                 .await
                 .map(|_| ());
         };
+        if let Err(wait) = self.sink.may_call(&key, 1) {
+            return store
+                .schedule_delivery_check(check.notification, wait)
+                .await;
+        }
         let answer = self.sink.appio().status(&key, &check.recipient, &id).await;
+        if let Err(error) = &answer {
+            self.sink.noted(&key, error);
+        }
         let (to, reason) = match answer {
             Ok(status) => match status.status {
                 IoStatus::Processed => (DeliveryStatus::Delivered, None),

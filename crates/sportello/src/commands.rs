@@ -123,8 +123,7 @@ pub async fn serve(file: Option<&Path>, idp_metadata: &[String]) -> anyhow::Resu
         listener,
         store,
         sink,
-        pagopa,
-        notify,
+        server::Watchers { pagopa, notify },
         config.shutdown_grace,
         shutdown,
     )

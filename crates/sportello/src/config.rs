@@ -82,6 +82,8 @@ pub struct Config {
 pub struct AppIoConfig {
     pub api_base: String,
     pub timeout: Duration,
+    /// IO's rate limit per service key, in calls per 5 seconds (0: none).
+    pub calls_per_5s: u32,
 }
 
 impl AppIoConfig {
@@ -290,6 +292,10 @@ const KEYS: &[(&str, &str)] = &[
     (
         "appio.timeout_secs",
         "how long one App IO call may take (default 10)",
+    ),
+    (
+        "appio.calls_per_5s",
+        "IO's rate limit per service key: 150 (default), 250 for the ApiRateLimit250 group, 0 for ApiNoRateLimit",
     ),
     (
         "mail.host",
@@ -668,6 +674,7 @@ fn appio_config(r: &mut Reader<'_>) -> AppIoConfig {
     AppIoConfig {
         api_base,
         timeout: Duration::from_secs(r.integer("appio.timeout_secs", 1, 120).unwrap_or(10) as u64),
+        calls_per_5s: r.integer("appio.calls_per_5s", 0, 100_000).unwrap_or(150) as u32,
     }
 }
 

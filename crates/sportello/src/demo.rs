@@ -144,6 +144,7 @@ async fn demo_notifications(
         &crate::config::AppIoConfig {
             api_base: format!("{base}{}", sportello_mock::appio::API_BASE),
             timeout: Duration::from_secs(10),
+            calls_per_5s: 150,
         },
         Some(&mail),
         sealing,
@@ -498,8 +499,10 @@ pub async fn run(file: Option<&Path>, options: DemoOptions) -> anyhow::Result<Ex
         listener,
         store,
         Some((sink, options)),
-        Some(pagopa),
-        Some(notify),
+        server::Watchers {
+            pagopa: Some(pagopa),
+            notify: Some(notify),
+        },
         Duration::from_secs(5),
         shutdown,
     )

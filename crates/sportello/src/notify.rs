@@ -33,7 +33,8 @@ impl Notify {
         let http = sportello_appio::http_client(appio.timeout)?;
         let client = sportello_appio::AppIoClient::new(http, &appio.api_base)?;
         let mailer = mail.map(Mailer::new).transpose()?;
-        let sink = NotificationSink::new(store.clone(), client, mailer, sealing, public_url);
+        let sink = NotificationSink::new(store.clone(), client, mailer, sealing, public_url)
+            .with_io_rate_limit(appio.calls_per_5s);
         Ok(Notify {
             watcher: StatusWatcher::new(sink.clone()),
             sink,

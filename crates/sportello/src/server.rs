@@ -232,20 +232,30 @@ pub fn worker_options(config: &Config) -> WorkerOptions {
     }
 }
 
+/// What follows the outside services beside the worker: pagoPA's receipts and nightly
+/// reconciliation, App IO's message statuses. Absent where the outbox worker does not run.
+#[derive(Default)]
+pub struct Watchers {
+    pub pagopa: Option<PagoPa>,
+    pub notify: Option<crate::notify::Notify>,
+}
+
 /// Serves `app` on `listener` and, when `sink` is given, runs the outbox worker beside it.
 pub async fn run<S: Sink + 'static>(
     app: axum::Router,
     listener: TcpListener,
     store: Store,
     sink: Option<(S, WorkerOptions)>,
-    pagopa: Option<PagoPa>,
-    notify: Option<crate::notify::Notify>,
+    watchers: Watchers,
     grace: Duration,
     shutdown: ShutdownSignal,
 ) -> anyhow::Result<()> {
     let (stop, stopped) = watch::channel(false);
-    let mut pagopa_tasks = pagopa.map(|p| p.spawn(&stopped)).unwrap_or_default();
-    pagopa_tasks.extend(notify.map(|n| n.spawn(&stopped)));
+    let mut pagopa_tasks = watchers
+        .pagopa
+        .map(|p| p.spawn(&stopped))
+        .unwrap_or_default();
+    pagopa_tasks.extend(watchers.notify.map(|n| n.spawn(&stopped)));
     let worker = sink.map(|(sink, options)| {
         let worker = Worker::new(store.clone(), sink, options);
         let stopped = stopped.clone();
