@@ -15,6 +15,7 @@
 import { base, output, browser, stats, context, audit, check, shot, expectLang, fail, inLanes, VIEWPORTS } from './lib.mjs';
 import { AUTH_JOURNEYS, auditAuthPages } from './auth.mjs';
 import { PAYMENT_JOURNEYS } from './payments.mjs';
+import { NOTIFICATION_JOURNEYS } from './notifications.mjs';
 
 const started = Date.now();
 const only = process.env.BROWSER_ONLY;
@@ -169,6 +170,7 @@ const JOURNEYS = {
   ...AUTH_JOURNEYS,
   // Paying through pagoPA: see payments.mjs.
   ...PAYMENT_JOURNEYS,
+  ...NOTIFICATION_JOURNEYS,
 };
 
 let journeys = 0;
