@@ -11,6 +11,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::todo)]
 
 pub mod appio;
+mod html;
 pub mod idp;
 pub mod mail;
 pub mod pagopa;

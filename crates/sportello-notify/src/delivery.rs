@@ -207,6 +207,22 @@ impl NotificationSink {
         transient(reason, Some(after))
     }
 
+    /// Moves a channel, saying why; tells whether this worker did it.
+    async fn settle(
+        &self,
+        notification: &Notification,
+        channel: Channel,
+        from: &[DeliveryStatus],
+        to: DeliveryStatus,
+        reason: impl Into<String>,
+    ) -> Result<bool, DeliveryError> {
+        let update = DeliveryUpdate {
+            reason: Some(reason.into()),
+            ..DeliveryUpdate::default()
+        };
+        self.mark(notification, channel, from, to, update).await
+    }
+
     /// Moves a channel and tells whether this worker did it.
     async fn mark(
         &self,
@@ -228,15 +244,12 @@ impl NotificationSink {
         channel: Channel,
         reason: SkipReason,
     ) -> Result<(), DeliveryError> {
-        self.mark(
+        self.settle(
             notification,
             channel,
             &[DeliveryStatus::Pending],
             DeliveryStatus::Skipped,
-            DeliveryUpdate {
-                reason: Some(reason.code().to_owned()),
-                ..DeliveryUpdate::default()
-            },
+            reason.code().to_owned(),
         )
         .await
         .map(|_| ())
@@ -261,15 +274,12 @@ impl NotificationSink {
                 .wait(message, "another worker is sending it", left)
                 .await);
         }
-        self.mark(
+        self.settle(
             notification,
             channel,
             &[DeliveryStatus::Sending],
             DeliveryStatus::Uncertain,
-            DeliveryUpdate {
-                reason: Some("interrupted while sending: it may have been delivered".into()),
-                ..DeliveryUpdate::default()
-            },
+            "interrupted while sending: it may have been delivered",
         )
         .await?;
         Ok(DeliveryStatus::Uncertain)
@@ -424,44 +434,35 @@ impl NotificationSink {
             // A timeout, or a connection lost on the way back, may come after IO created the
             // message: never sent again by itself.
             Err(error) if error.may_have_arrived() => {
-                self.mark(
+                self.settle(
                     notification,
                     Channel::Io,
                     &[DeliveryStatus::Sending],
                     DeliveryStatus::Uncertain,
-                    DeliveryUpdate {
-                        reason: Some(format!("{error}: it may have been delivered")),
-                        ..DeliveryUpdate::default()
-                    },
+                    format!("{error}: it may have been delivered"),
                 )
                 .await?;
                 Ok(IoOutcome::Reached)
             }
             Err(error) if error.is_transient() => {
                 self.noted(&key, &error);
-                self.mark(
+                self.settle(
                     notification,
                     Channel::Io,
                     &[DeliveryStatus::Sending],
                     DeliveryStatus::Pending,
-                    DeliveryUpdate {
-                        reason: Some(error.to_string()),
-                        ..DeliveryUpdate::default()
-                    },
+                    error.to_string(),
                 )
                 .await?;
                 Err(transient(format!("App IO: {error}"), error.retry_after()))
             }
             Err(error) => {
-                self.mark(
+                self.settle(
                     notification,
                     Channel::Io,
                     &[DeliveryStatus::Sending],
                     DeliveryStatus::Failed,
-                    DeliveryUpdate {
-                        reason: Some(error.to_string()),
-                        ..DeliveryUpdate::default()
-                    },
+                    error.to_string(),
                 )
                 .await?;
                 Ok(IoOutcome::Failed)
@@ -475,15 +476,12 @@ impl NotificationSink {
         channel: Channel,
         reason: &str,
     ) -> Result<(), DeliveryError> {
-        self.mark(
+        self.settle(
             notification,
             channel,
             &[DeliveryStatus::Pending],
             DeliveryStatus::Failed,
-            DeliveryUpdate {
-                reason: Some(reason.to_owned()),
-                ..DeliveryUpdate::default()
-            },
+            reason.to_owned(),
         )
         .await
         .map(|_| ())
@@ -569,15 +567,12 @@ impl NotificationSink {
                 },
             ),
             Err(error) if error.is_transient() => {
-                self.mark(
+                self.settle(
                     notification,
                     Channel::Email,
                     &[DeliveryStatus::Sending],
                     DeliveryStatus::Pending,
-                    DeliveryUpdate {
-                        reason: Some(error.to_string()),
-                        ..DeliveryUpdate::default()
-                    },
+                    error.to_string(),
                 )
                 .await?;
                 return Err(transient(format!("e-mail: {error}"), None));

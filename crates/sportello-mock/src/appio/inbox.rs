@@ -5,6 +5,7 @@
 
 use super::state::{MockMessageStatus, ReceivedMessage};
 use super::{MockAppIo, MockIoService, PREFIX, lock};
+use crate::html::escape;
 use axum::Router;
 use axum::extract::{Path, Query, State as AxumState};
 use axum::http::StatusCode;
@@ -26,21 +27,6 @@ pub(super) fn routes() -> Router<MockAppIo> {
             &format!("{PREFIX}/inbox/{{fiscal_code}}/{{id}}/paga"),
             post(pay),
         )
-}
-
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// Cents in the Italian format: `1.020,99 €`.

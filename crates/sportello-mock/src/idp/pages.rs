@@ -2,25 +2,11 @@
 
 use super::identities::{DEMO_IDENTITIES, DemoRole};
 use super::{Federation, MockIdp};
+use crate::html::escape;
 use axum::extract::State;
 use axum::response::Html;
 use sportello_spid::SpidLevel;
 use sportello_spid::idp::PostForm;
-
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 fn page(title: &str, body: &str) -> String {
     format!(

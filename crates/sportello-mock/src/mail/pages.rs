@@ -4,6 +4,7 @@
 //! of its own that lets it load nothing.
 
 use super::{MockMail, MockMailbox};
+use crate::html::escape;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -28,21 +29,6 @@ pub(super) fn router(mailbox: MockMailbox) -> Router {
         .route(&format!("{PREFIX}/{{id}}"), get(message_or_source))
         .route(&format!("{PREFIX}/{{id}}/html"), get(html_part))
         .with_state(mailbox)
-}
-
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 fn page(title: &str, body: &str) -> String {

@@ -9,6 +9,7 @@
 
 use super::state::{Cart, CartNotice, NoticeState, random_id};
 use super::{MockPagoPa, PREFIX, PayError, Problem, json_body};
+use crate::html::escape;
 use axum::body::Bytes;
 use axum::extract::{Form, Path, State as AxumState};
 use axum::http::{StatusCode, header};
@@ -18,22 +19,6 @@ use std::collections::HashMap;
 
 const MAX_NOTICES: usize = 5;
 const MAX_TEXT: usize = 140;
-
-/// Escapes text for HTML content and attribute values.
-pub(crate) fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// Cents in the Italian format: `1.020,99 €`.
 pub(crate) fn euro(cents: i64) -> String {
