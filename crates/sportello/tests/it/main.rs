@@ -535,9 +535,12 @@ fn reconcile_compares_the_comunes_positions_with_pagopa() {
     };
     let api = format!("http://127.0.0.1:{port}/_mock/pagopa");
     // The demo's outbox puts its seeded positions on GPD within a few seconds.
+    // Until they are, the comparison finds nothing to check: wait for both.
+    let checked_some =
+        |output: &std::process::Output| !String::from_utf8_lossy(&output.stdout).starts_with("0 ");
     let mut output = reconcile(&api);
-    for _ in 0..40 {
-        if output.status.success() {
+    for _ in 0..80 {
+        if output.status.success() && checked_some(&output) {
             break;
         }
         std::thread::sleep(std::time::Duration::from_millis(250));
