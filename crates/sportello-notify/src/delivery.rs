@@ -207,6 +207,40 @@ impl NotificationSink {
         transient(reason, Some(after))
     }
 
+    /// Takes a pending channel for this worker before the call that sends (the one-worker rule
+    /// of the module's documentation), recording where it goes and counting the attempt. Another
+    /// worker that took it between our read and now makes this message wait.
+    async fn claim(
+        &self,
+        notification: &Notification,
+        channel: Channel,
+        address: String,
+        message: &Message,
+    ) -> Result<(), DeliveryError> {
+        let update = DeliveryUpdate {
+            address: Some(address),
+            attempt: true,
+            ..DeliveryUpdate::default()
+        };
+        let pending = [DeliveryStatus::Pending];
+        if self
+            .mark(
+                notification,
+                channel,
+                &pending,
+                DeliveryStatus::Sending,
+                update,
+            )
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(self
+                .wait(message, "another worker is sending it", IN_FLIGHT)
+                .await)
+        }
+    }
+
     /// Moves a channel, saying why; tells whether this worker did it.
     async fn settle(
         &self,
@@ -396,25 +430,8 @@ impl NotificationSink {
                 return Ok(IoOutcome::Failed);
             }
         };
-        let claimed = self
-            .mark(
-                notification,
-                Channel::Io,
-                &[DeliveryStatus::Pending],
-                DeliveryStatus::Sending,
-                DeliveryUpdate {
-                    address: Some(service.code.to_string()),
-                    attempt: true,
-                    ..DeliveryUpdate::default()
-                },
-            )
+        self.claim(notification, Channel::Io, service.code.to_string(), message)
             .await?;
-        if !claimed {
-            // Another worker took it between our read and now.
-            return Err(self
-                .wait(message, "another worker is sending it", IN_FLIGHT)
-                .await);
-        }
         match self.appio.send(&key, &new_message).await {
             Ok(id) => {
                 self.mark(
@@ -533,24 +550,8 @@ impl NotificationSink {
                 .await;
         };
         let email = self.email(tenant, sender, notification, address);
-        let claimed = self
-            .mark(
-                notification,
-                Channel::Email,
-                &[DeliveryStatus::Pending],
-                DeliveryStatus::Sending,
-                DeliveryUpdate {
-                    address: Some(address.to_owned()),
-                    attempt: true,
-                    ..DeliveryUpdate::default()
-                },
-            )
+        self.claim(notification, Channel::Email, address.to_owned(), message)
             .await?;
-        if !claimed {
-            return Err(self
-                .wait(message, "another worker is sending it", IN_FLIGHT)
-                .await);
-        }
         let (to, update) = match mailer.send(&email).await {
             Ok(sent) => (
                 DeliveryStatus::Delivered,
