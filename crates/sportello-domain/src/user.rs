@@ -42,6 +42,22 @@ pub enum Channel {
     Email,
 }
 
+impl Channel {
+    /// As stored and in the JSON API: `io`, `email`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Channel::Io => "io",
+            Channel::Email => "email",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Channel> {
+        [Channel::Io, Channel::Email]
+            .into_iter()
+            .find(|c| c.code() == code)
+    }
+}
+
 /// How a citizen wants to be contacted. Stored as JSON: every field has a default, and unknown
 /// fields are ignored, so rows written by an older or a newer release both still read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -159,19 +159,8 @@ pub struct DeliveryFilter {
     pub event: Option<Event>,
 }
 
-fn channel_code(channel: Channel) -> &'static str {
-    match channel {
-        Channel::Io => "io",
-        Channel::Email => "email",
-    }
-}
-
 fn parse_channel(code: &str) -> Result<Channel, StoreError> {
-    match code {
-        "io" => Ok(Channel::Io),
-        "email" => Ok(Channel::Email),
-        other => Err(StoreError::corrupt("notification channel", other)),
-    }
+    Channel::parse(code).ok_or_else(|| StoreError::corrupt("notification channel", code))
 }
 
 fn parse_status(code: &str) -> Result<DeliveryStatus, StoreError> {
@@ -387,7 +376,7 @@ impl Tx {
                      VALUES ($1, $2, $3, 'pending', $4)",
                 )
                 .bind(id)
-                .bind(channel_code(channel))
+                .bind(channel.code())
                 .bind(*tenant.as_uuid())
                 .bind(now)
                 .execute(&mut *conn)
@@ -410,7 +399,7 @@ impl Tx {
                 "INSERT INTO notification_log (notification_id, channel, at, status, detail) VALUES ($1, $2, $3, $4, $5)",
             )
             .bind(id)
-            .bind(channel_code(channel))
+            .bind(channel.code())
             .bind(DbTime::now())
             .bind(status.code())
             .bind(detail)
@@ -471,7 +460,7 @@ impl Store {
                 .bind(delivered_at)
                 .bind(update.next_check_at.map(DbTime::from))
                 .bind(notification)
-                .bind(channel_code(channel))
+                .bind(channel.code())
                 .execute(&mut *conn)
                 .await?
                 .rows_affected()
@@ -482,16 +471,6 @@ impl Store {
         }
         tx.commit().await?;
         Ok(updated)
-    }
-
-    /// The notification of an outbox message, whichever comune it belongs to (the worker's
-    /// view; pages go through [`TenantScope::notification`]).
-    pub async fn notification_for_delivery(
-        &self,
-        tenant: TenantId,
-        id: Uuid,
-    ) -> Result<Option<Notification>, StoreError> {
-        self.scoped(tenant).notification(id).await
     }
 
     /// App IO messages accepted and due for a status check, oldest first.
@@ -675,7 +654,7 @@ impl TenantScope<'_> {
                 " AND EXISTS (SELECT 1 FROM notification_deliveries d WHERE d.notification_id = notifications.id",
             );
             if let Some(channel) = filter.channel {
-                condition.push_str(&format!(" AND d.channel = '{}'", channel_code(channel)));
+                condition.push_str(&format!(" AND d.channel = '{}'", channel.code()));
             }
             if let Some(status) = filter.status {
                 condition.push_str(&format!(" AND d.status = '{}'", status.code()));

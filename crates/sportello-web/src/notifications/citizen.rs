@@ -1,7 +1,7 @@
 //! The citizen's messages: every notification addressed to their codice fiscale, newest
 //! first, with how far it got on each channel; one message as it was sent; the same as JSON.
 
-use super::{CITIZEN_LIMIT, ChannelView, channel_code, channel_views, event_label, message_html};
+use super::{CITIZEN_LIMIT, ChannelView, channel_views, event_label, message_html};
 use crate::api::{ApiContext, ApiError};
 use crate::i18n::Translator;
 use crate::pages::layout::{Crumb, Layout};
@@ -167,7 +167,7 @@ pub(crate) fn notification_json(base: &str, n: &Notification, lang: Lang) -> Val
     .map(|(channel, view)| {
         let delivery = n.delivery(channel);
         json!({
-            "channel": channel_code(channel),
+            "channel": channel.code(),
             "status": delivery.map_or("pending", |d| d.status.code()),
             "label": view.status,
             "description": view.sentence,

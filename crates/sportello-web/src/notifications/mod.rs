@@ -68,13 +68,6 @@ pub(crate) fn channel_label(channel: Channel, t: Translator) -> &'static str {
     }
 }
 
-pub(crate) fn channel_code(channel: Channel) -> &'static str {
-    match channel {
-        Channel::Io => "io",
-        Channel::Email => "email",
-    }
-}
-
 pub(crate) fn event_label(event: Event, lang: Lang) -> String {
     Translator::new(lang)
         .get(&format!("notifications.event.{}", event.code()))

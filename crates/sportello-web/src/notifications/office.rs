@@ -6,11 +6,11 @@
 //! administrator; a message about no pratica (a payment notice, a tax deadline) only an
 //! administrator.
 
-use super::{ChannelView, channel_code, channel_label, channel_views, event_label};
+use super::{ChannelView, channel_label, channel_views, event_label};
 use crate::WebError;
 use crate::auth::{SessionUser, client};
 use crate::i18n::Translator;
-use crate::office::{handled_offices, office_layout};
+use crate::office::{clerk, needs_login, office_layout};
 use crate::pages::layout::{Crumb, Layout};
 use crate::pages::render;
 use crate::requests::journey::local_time;
@@ -25,7 +25,6 @@ use sportello_domain::notification::{
     DeliveryStatus, Event, Facts, NotificationSettings, page_url, template,
 };
 use sportello_domain::{Cents, Channel, Lang, Role};
-use sportello_spid::SpidLevel;
 use sportello_store::notifications::{DeliveryFilter, Notification};
 use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
@@ -95,32 +94,6 @@ pub(crate) async fn pratica_notifications(
             .collect(),
         resent,
     })
-}
-
-/// The clerk or administrator, with the offices they handle; `Forbidden` for anyone else.
-async fn office_user(ctx: &TenantContext) -> Result<(&SessionUser, Vec<String>), WebError> {
-    let user = ctx
-        .user
-        .as_ref()
-        .ok_or(WebError::Forbidden("the back office needs a session"))?;
-    let offices = handled_offices(ctx, user).await?;
-    if offices.is_empty() {
-        return Err(WebError::Forbidden("not a clerk of this comune"));
-    }
-    Ok((user, offices))
-}
-
-fn needs_login(ctx: &TenantContext) -> Result<Response, WebError> {
-    let layout = Layout::titled(ctx, "notifications.office.title").without_rating();
-    crate::auth::sign_in_required(
-        ctx,
-        layout,
-        "office.login",
-        SpidLevel::L2,
-        false,
-        None,
-        None,
-    )
 }
 
 /// Decides, once per pratica, whether the user may resend its messages.
@@ -221,17 +194,13 @@ pub(crate) async fn dashboard(
     Query(query): Query<DashboardQuery>,
 ) -> Result<Response, WebError> {
     if ctx.user.is_none() {
-        return needs_login(&ctx);
+        return needs_login(&ctx, "notifications.office.title");
     }
-    let (user, offices) = office_user(&ctx).await?;
+    let (user, offices) = clerk(&ctx).await?;
     let lang = ctx.lang;
     let t = Translator::new(lang);
     let filter = DeliveryFilter {
-        channel: match query.canale.as_str() {
-            "io" => Some(Channel::Io),
-            "email" => Some(Channel::Email),
-            _ => None,
-        },
+        channel: Channel::parse(&query.canale),
         status: DeliveryStatus::parse(&query.stato),
         event: Event::parse(&query.evento),
     };
@@ -279,7 +248,7 @@ pub(crate) async fn dashboard(
         channels: [Channel::Io, Channel::Email]
             .into_iter()
             .map(|c| {
-                let code = channel_code(c);
+                let code = c.code();
                 (
                     code.to_owned(),
                     channel_label(c, t).to_owned(),
@@ -330,7 +299,7 @@ pub(crate) async fn resend(
     Path((_, id)): Path<(String, Uuid)>,
     Form(form): Form<ResendForm>,
 ) -> Result<Response, WebError> {
-    let (user, offices) = office_user(&ctx).await?;
+    let (user, offices) = clerk(&ctx).await?;
     let scope = ctx.state.store().scoped(ctx.tenant.id);
     let notification = scope.notification(id).await?.ok_or(WebError::NotFound)?;
     let mut rights = ResendRights::new(&ctx, user, offices);
@@ -444,7 +413,7 @@ fn preview(
 /// writes it today, for the comune's administrators.
 pub(crate) async fn templates(ctx: TenantContext) -> Result<Response, WebError> {
     let Some(user) = ctx.user.as_ref() else {
-        return needs_login(&ctx);
+        return needs_login(&ctx, "notifications.office.title");
     };
     if !user.roles.contains(&Role::TenantAdmin) {
         return Err(WebError::Forbidden("only the comune's administrators"));

@@ -52,6 +52,39 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/verifica/{code}", get(permit::verify))
 }
 
+/// The clerk (or administrator) and the offices whose requests they handle; `Forbidden` for
+/// anyone else.
+pub(crate) async fn clerk(
+    ctx: &TenantContext,
+) -> Result<(&SessionUser, Vec<String>), crate::WebError> {
+    let user = ctx.user.as_ref().ok_or(crate::WebError::Forbidden(
+        "the back office needs a session",
+    ))?;
+    let offices = handled_offices(ctx, user).await?;
+    if offices.is_empty() {
+        return Err(crate::WebError::Forbidden("not a clerk of this comune"));
+    }
+    Ok((user, offices))
+}
+
+/// A back-office page asked for without a session: the login buttons under the page's title,
+/// back to the page.
+pub(crate) fn needs_login(
+    ctx: &TenantContext,
+    title_key: &str,
+) -> Result<axum::response::Response, crate::WebError> {
+    let layout = crate::pages::layout::Layout::titled(ctx, title_key).without_rating();
+    crate::auth::sign_in_required(
+        ctx,
+        layout,
+        "office.login",
+        sportello_spid::SpidLevel::L2,
+        false,
+        None,
+        None,
+    )
+}
+
 /// The offices whose pratiche `user` handles: every office of the comune for an
 /// administrator, the offices of their clerk roles otherwise (empty: not a clerk here).
 pub(crate) async fn handled_offices(

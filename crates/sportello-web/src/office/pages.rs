@@ -2,6 +2,7 @@
 //! documents, and requests filed at the counter.
 
 use super::permit::{letter_response, permit_response};
+use super::{clerk, needs_login};
 use crate::WebError;
 use crate::auth::{SessionUser, client};
 use crate::pages::layout::{Crumb, Layout};
@@ -19,7 +20,6 @@ use serde::Deserialize;
 use sportello_domain::calendar;
 use sportello_domain::pratica::{Action, PraticaState};
 use sportello_domain::{Cents, Role, UserId};
-use sportello_spid::SpidLevel;
 use sportello_store::attachments::{AttachmentId, Reader};
 use sportello_store::{AssigneeFilter, QueueFilter, StoredEvent, StoredPratica, TenantScope};
 use std::collections::HashMap;
@@ -27,33 +27,6 @@ use uuid::Uuid;
 
 /// Rows of the queue on one page.
 const PAGE_SIZE: usize = 50;
-
-/// The clerk and the offices whose requests they handle (every office for an administrator).
-async fn clerk(ctx: &TenantContext) -> Result<(&SessionUser, Vec<String>), WebError> {
-    let user = ctx
-        .user
-        .as_ref()
-        .ok_or(WebError::Forbidden("the back office needs a session"))?;
-    let offices = super::handled_offices(ctx, user).await?;
-    if offices.is_empty() {
-        return Err(WebError::Forbidden("not a clerk of this comune"));
-    }
-    Ok((user, offices))
-}
-
-/// A back-office page asked for without a session: the login buttons, back to the page.
-fn needs_login(ctx: &TenantContext) -> Result<Response, WebError> {
-    let layout = Layout::titled(ctx, "office.title").without_rating();
-    crate::auth::sign_in_required(
-        ctx,
-        layout,
-        "office.login",
-        SpidLevel::L2,
-        false,
-        None,
-        None,
-    )
-}
 
 /// The pratica, if it belongs to one of the clerk's offices.
 async fn office_pratica(
@@ -325,7 +298,7 @@ pub(crate) async fn queue(
     Query(query): Query<QueueQuery>,
 ) -> Result<Response, WebError> {
     if ctx.user.is_none() {
-        return needs_login(&ctx);
+        return needs_login(&ctx, "office.title");
     }
     let (user, offices) = clerk(&ctx).await?;
     let page = queue_page(&ctx, user, &offices, query, Vec::new()).await?;
@@ -360,7 +333,7 @@ pub(crate) async fn export(
     Query(query): Query<QueueQuery>,
 ) -> Result<Response, WebError> {
     if ctx.user.is_none() {
-        return needs_login(&ctx);
+        return needs_login(&ctx, "office.title");
     }
     let (user, offices) = clerk(&ctx).await?;
     let rows = queue_rows(&ctx, user, &offices, &query).await?;
@@ -726,7 +699,7 @@ pub(crate) async fn detail(
     Query(query): Query<DetailQuery>,
 ) -> Result<Response, WebError> {
     if ctx.user.is_none() {
-        return needs_login(&ctx);
+        return needs_login(&ctx, "office.title");
     }
     let (user, offices) = clerk(&ctx).await?;
     let pratica = office_pratica(&ctx, &offices, id).await?;
@@ -896,7 +869,7 @@ pub(crate) async fn letter_pdf(
     Path((_, id, seq)): Path<(String, Uuid, u64)>,
 ) -> Result<Response, WebError> {
     if ctx.user.is_none() {
-        return needs_login(&ctx);
+        return needs_login(&ctx, "office.title");
     }
     let (_, offices) = clerk(&ctx).await?;
     let pratica = office_pratica(&ctx, &offices, id).await?;
@@ -981,7 +954,7 @@ pub(crate) async fn permit_pdf(
     Path((_, id)): Path<(String, Uuid)>,
 ) -> Result<Response, WebError> {
     if ctx.user.is_none() {
-        return needs_login(&ctx);
+        return needs_login(&ctx, "office.title");
     }
     let (_, offices) = clerk(&ctx).await?;
     let pratica = office_pratica(&ctx, &offices, id).await?;
@@ -1062,7 +1035,7 @@ async fn counter_page(
 /// `GET /ufficio/sportello`: a request filed at the counter for a citizen who came in person.
 pub(crate) async fn counter(ctx: TenantContext) -> Result<Response, WebError> {
     if ctx.user.is_none() {
-        return needs_login(&ctx);
+        return needs_login(&ctx, "office.title");
     }
     clerk(&ctx).await?;
     let page = counter_page(&ctx, &CounterForm::default(), None).await?;
