@@ -16,6 +16,8 @@ import { base, output, browser, stats, context, audit, check, shot, expectLang, 
 import { AUTH_JOURNEYS, auditAuthPages } from './auth.mjs';
 import { PAYMENT_JOURNEYS } from './payments.mjs';
 import { NOTIFICATION_JOURNEYS } from './notifications.mjs';
+import { REQUEST_JOURNEYS } from './requests.mjs';
+import { OFFICE_JOURNEYS } from './office.mjs';
 
 const started = Date.now();
 const only = process.env.BROWSER_ONLY;
@@ -171,6 +173,10 @@ const JOURNEYS = {
   // Paying through pagoPA: see payments.mjs.
   ...PAYMENT_JOURNEYS,
   ...NOTIFICATION_JOURNEYS,
+  // The four permits, from the service sheet to the receipt: see requests.mjs.
+  ...REQUEST_JOURNEYS,
+  // The clerk deciding them: see office.mjs.
+  ...OFFICE_JOURNEYS,
 };
 
 let journeys = 0;
