@@ -41,6 +41,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tower_http::LatencyUnit;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{
     MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
@@ -173,6 +174,7 @@ pub fn app(state: AppState, extra: Router) -> Router {
         .route("/contatti", get(pages::info::contacts))
         .route("/privacy", get(pages::info::privacy))
         .route("/note-legali", get(pages::info::legal_notes))
+        .route("/accessibilita", get(pages::info::accessibility))
         .route("/stemma", get(pages::home::logo))
         .route("/lingua/{lang}", get(lang::switch))
         .route("/valutazione", post(pages::rating::submit))
@@ -192,7 +194,12 @@ pub fn app(state: AppState, extra: Router) -> Router {
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
-        .route("/static/{*path}", get(assets::serve))
+        // Only the static assets are compressed: pages carry CSRF tokens next to what the
+        // visitor typed, which compression would expose to a BREACH-style attack.
+        .route(
+            "/static/{*path}",
+            get(assets::serve).layer(CompressionLayer::new().gzip(true)),
+        )
         .nest("/{tenant}", tenant_routes)
         // A nested "/" would answer `/{tenant}` only; the home is `/{tenant}/`.
         .route("/{tenant}/", get(pages::home::show))

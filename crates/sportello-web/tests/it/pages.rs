@@ -1,6 +1,7 @@
 use crate::app_tests;
 use crate::support::TestApp;
-use axum::http::StatusCode;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
 
 const PERMITS: [&str; 4] = [
     "occupazione-suolo-pubblico",
@@ -253,6 +254,24 @@ async fn footer_carries_the_mandatory_links(app: TestApp) {
         "codice fiscale of the ente"
     );
     assert!(page.body.contains("NextGenerationEU"));
+    // The model's transversal functions close the catalogue and every service sheet, after
+    // the rating and before the footer: help, booking and reporting a problem.
+    for path in ["/valdoro/servizi", "/valdoro/servizi/permesso-ztl"] {
+        let page = app.get(path).await;
+        let body = &page.body;
+        let rating = body.find("data-element=\"feedback\"").unwrap();
+        let footer = body.find("<footer").unwrap();
+        let help = body
+            .find("Hai bisogno di assistenza?")
+            .unwrap_or_else(|| panic!("{path}: no assistance box"));
+        assert!(rating < help && help < footer, "{path}");
+        for marker in ["appointment-booking", "report-inefficiency"] {
+            assert!(
+                body[help..footer].contains(&format!("data-element=\"{marker}\"")),
+                "{path}: {marker} in the assistance box"
+            );
+        }
+    }
 }
 
 async fn info_pages_render_from_tenant_data(app: TestApp) {
@@ -263,6 +282,34 @@ async fn info_pages_render_from_tenant_data(app: TestApp) {
     let legal = app.get_in("/valdoro/note-legali", "en").await;
     assert_eq!(legal.status, StatusCode::OK);
     assert!(legal.body.contains("CC BY 4.0"));
+    // Accessibility, in both languages: the comune's statement on AgID's platform, and the
+    // feedback mechanism with the comune's own addresses.
+    let page = app.get("/valdoro/").await;
+    assert!(page.body.contains("href=\"/valdoro/accessibilita\""));
+    let valdoro = app.tenant("valdoro").await;
+    for (lang, heading) in [
+        ("it", "Segnala un problema di accessibilità"),
+        ("en", "Report an accessibility problem"),
+    ] {
+        let accessibility = app.get_in("/valdoro/accessibilita", lang).await;
+        assert_eq!(accessibility.status, StatusCode::OK);
+        assert!(
+            accessibility
+                .body
+                .contains(&format!("<html lang=\"{lang}\""))
+        );
+        assert!(accessibility.body.contains(heading), "{lang}");
+        assert!(
+            accessibility
+                .body
+                .contains(valdoro.profile.links.accessibility_declaration.as_str())
+        );
+        assert!(
+            accessibility
+                .body
+                .contains(&format!("mailto:{}", valdoro.profile.contacts.pec))
+        );
+    }
     let contacts = app.get("/valdoro/contatti").await;
     assert_eq!(contacts.status, StatusCode::OK);
     let offices = app
@@ -397,6 +444,29 @@ async fn static_assets_and_logo_are_served(app: TestApp) {
         "Bootstrap Italia is served by the binary"
     );
     assert!(kit.body.contains("--bootstrap-italia-version"));
+    // Assets travel compressed to a browser that accepts it; pages never do (BREACH).
+    let accepts_gzip = |path: &str| {
+        Request::get(path)
+            .header(header::HOST, "localhost")
+            .header(header::ACCEPT_ENCODING, "gzip, br")
+            .body(Body::empty())
+            .unwrap()
+    };
+    let gzipped = app
+        .send(accepts_gzip(
+            "/static/vendor/bootstrap-italia/css/bootstrap-italia.min.css",
+        ))
+        .await;
+    assert_eq!(gzipped.header("content-encoding"), "gzip");
+    assert!(
+        gzipped
+            .header("vary")
+            .to_ascii_lowercase()
+            .contains("accept-encoding")
+    );
+    let page = app.send(accepts_gzip("/borgoverde/servizi")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.headers.get(header::CONTENT_ENCODING).is_none());
     assert_eq!(
         app.get("/static/../Cargo.toml").await.status,
         StatusCode::NOT_FOUND
