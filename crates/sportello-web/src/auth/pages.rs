@@ -215,9 +215,19 @@ struct PersonalAreaPage {
     session_note: String,
     drafts: Vec<(String, crate::requests::journey::DraftRow)>,
     requests: Vec<RequestRow>,
+    fiscal_code: String,
+    /// The latest messages, newest first.
+    messages: Vec<crate::notifications::citizen::Row>,
+    /// What is still to be paid.
+    payable: Vec<crate::payments::PositionRow>,
+    /// The services the citizen has asked something of: link to the sheet, title.
+    used_services: Vec<(String, String)>,
     /// A clerk or administrator also gets the way to the back office.
     office: bool,
 }
+
+/// How many messages the desk shows; the rest are a click away.
+const DESK_MESSAGES: u32 = 3;
 
 /// A request in the personal area (C.SE.1.9–1.10).
 struct RequestRow {
@@ -277,8 +287,26 @@ pub(crate) async fn personal_area(ctx: TenantContext) -> Result<Response, WebErr
             answer_by: crate::requests::pratiche::term_text(p, &ctx.tenant, ctx.lang),
         })
         .collect();
+    let mut used_services: Vec<(String, String)> = Vec::new();
+    for p in &pratiche {
+        let href = format!("{}/servizi/{}", ctx.base, p.service_slug.as_str());
+        if !used_services.iter().any(|(h, _)| *h == href) {
+            used_services.push((href, title_of(p.service_slug.as_str())));
+        }
+    }
+    let messages = crate::notifications::citizen::rows(
+        &ctx,
+        &scope
+            .notifications_for_recipient(user.fiscal_code(), DESK_MESSAGES)
+            .await?,
+    );
+    let payable = crate::payments::payable_rows(&ctx, user.fiscal_code().as_str()).await?;
     let page = PersonalAreaPage {
         office: !user.roles.is_empty(),
+        fiscal_code: user.fiscal_code().to_string(),
+        messages,
+        payable,
+        used_services,
         drafts,
         requests,
         welcome: t.format("personal_area.welcome", &[("name", &user.display_name())]),

@@ -71,7 +71,13 @@ pub(crate) async fn list(ctx: TenantContext) -> Result<Response, WebError> {
         ],
     )
     .without_rating();
-    let rows = notifications
+    let rows = rows(&ctx, &notifications);
+    Ok(render(&ListPage { layout, rows })?.into_response())
+}
+
+/// The citizen's messages as listed, in their list and on the personal area's desk.
+pub(crate) fn rows(ctx: &TenantContext, notifications: &[Notification]) -> Vec<Row> {
+    notifications
         .iter()
         .map(|n| Row {
             href: detail_href(&ctx.base, n.id),
@@ -79,8 +85,7 @@ pub(crate) async fn list(ctx: TenantContext) -> Result<Response, WebError> {
             subject: n.subject.clone(),
             channels: channel_views(n, ctx.lang),
         })
-        .collect();
-    Ok(render(&ListPage { layout, rows })?.into_response())
+        .collect()
 }
 
 /// The notification if it is addressed to the signed-in citizen; another's is "not found",

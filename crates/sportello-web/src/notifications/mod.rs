@@ -4,7 +4,7 @@
 //! Creating notifications is the workflow's (`crate::workflow::notify`); delivering them is the
 //! sender's, outside this crate.
 
-mod citizen;
+pub(crate) mod citizen;
 mod office;
 pub(crate) mod preferences;
 mod unsubscribe;

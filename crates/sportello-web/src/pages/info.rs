@@ -1,5 +1,5 @@
-//! Pages every comune site must link from its footer: contacts and offices, the privacy notice
-//! and the legal notes. Built from tenant data when the comune has no page of its own.
+//! Pages every comune site must link from its footer: contacts and offices, the privacy notice,
+//! the legal notes and accessibility (with the feedback mechanism AgID's guidelines require). Built from tenant data when the comune has no page of its own.
 
 use super::layout::Layout;
 use super::render;
@@ -28,6 +28,12 @@ struct LegalNotesPage {
     layout: Layout,
 }
 
+#[derive(Template)]
+#[template(path = "accessibility.html")]
+struct AccessibilityPage {
+    layout: Layout,
+}
+
 pub(crate) async fn contacts(ctx: TenantContext) -> Result<Response, WebError> {
     let offices = ctx.state.store().scoped(ctx.tenant.id).offices().await?;
     Ok(render(&ContactsPage {
@@ -53,6 +59,15 @@ pub(crate) async fn legal_notes(ctx: TenantContext) -> Result<Response, WebError
     }
     Ok(render(&LegalNotesPage {
         layout: Layout::titled(&ctx, "legal.title"),
+    })?
+    .into_response())
+}
+
+/// Accessibility: links the comune's official statement on AgID's platform and says how to
+/// report a barrier and where to turn when the comune does not answer.
+pub(crate) async fn accessibility(ctx: TenantContext) -> Result<Response, WebError> {
+    Ok(render(&AccessibilityPage {
+        layout: Layout::titled(&ctx, "accessibility.title"),
     })?
     .into_response())
 }

@@ -14,7 +14,7 @@ use sportello_pagopa::{PagoPaSink, ReceiptWatcher};
 
 pub(crate) use pages::{
     OfficePayment, PayRefusal, PositionRow, notice_response, office_payments, own_position,
-    positions_of_pratica, start_checkout, state_label,
+    payable_rows, positions_of_pratica, start_checkout, state_label,
 };
 
 /// What the web needs of pagoPA: creating positions now, the Checkout, reading a position.

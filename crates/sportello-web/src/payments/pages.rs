@@ -138,6 +138,24 @@ pub(crate) async fn list(ctx: TenantContext) -> Result<Response, WebError> {
     Ok(render(&page)?.into_response())
 }
 
+/// What the citizen still has to pay, for the personal area's desk.
+pub(crate) async fn payable_rows(
+    ctx: &TenantContext,
+    fiscal_code: &str,
+) -> Result<Vec<PositionRow>, WebError> {
+    let positions = ctx
+        .state
+        .store()
+        .scoped(ctx.tenant.id)
+        .positions_of_debtor(fiscal_code, 200)
+        .await?;
+    Ok(positions
+        .iter()
+        .filter(|p| can_pay(p))
+        .map(|p| row(&ctx.base, p, ctx.lang))
+        .collect())
+}
+
 fn area_crumb(ctx: &TenantContext) -> Crumb {
     let t = crate::i18n::Translator::new(ctx.lang);
     Crumb {

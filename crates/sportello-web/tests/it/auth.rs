@@ -352,6 +352,12 @@ impl Browser<'_> {
         self.jar.get(name).cloned()
     }
 
+    /// A page in `lang`, as after the language switch.
+    pub(crate) async fn get_in(&mut self, path: &str, lang: &str) -> TestResponse {
+        self.set_cookie("lang", lang);
+        self.get(path).await
+    }
+
     fn set_cookie(&mut self, name: &str, value: &str) {
         self.jar.insert(name.to_owned(), value.to_owned());
     }

@@ -231,12 +231,40 @@ async fn the_citizen_reads_their_messages_and_nobody_elses(app: AuthApp) {
     let id = file_ztl(&mut mario).await;
     let n = scope_notifications(&app, &id).await.remove(0);
 
+    // The personal area's desk, as the comuni model lays it out: its sections as tabs, the
+    // latest message, the request, the service used and the way to help.
     let area = mario.get(&format!("/{TENANT}/area-personale/")).await;
     assert!(
         area.body.contains("/area-personale/notifiche\""),
         "{}",
         area.body
     );
+    for section in [
+        "Scrivania",
+        "Ultimi messaggi",
+        "Le mie richieste",
+        "Pagamenti da effettuare",
+        "I miei servizi",
+        "Impostazioni",
+        "Hai bisogno di assistenza?",
+    ] {
+        assert!(area.body.contains(section), "{section} in {}", area.body);
+    }
+    assert!(
+        area.body
+            .contains(&format!("/area-personale/notifiche/{}", n.id))
+    );
+    assert!(
+        area.body
+            .contains(&format!("href=\"/{TENANT}/servizi/permesso-ztl\""))
+    );
+    let english = mario
+        .get_in(&format!("/{TENANT}/area-personale/"), "en")
+        .await;
+    assert!(english.body.contains("Latest messages"), "{}", english.body);
+    mario
+        .get_in(&format!("/{TENANT}/area-personale/"), "it")
+        .await;
     let list = mario
         .get(&format!("/{TENANT}/area-personale/notifiche"))
         .await;
