@@ -341,13 +341,7 @@ fn profile_page(
     saved: bool,
 ) -> Result<Response, WebError> {
     let mut layout = Layout::titled(ctx, "profile.title").without_rating();
-    layout.breadcrumbs.insert(
-        1,
-        Crumb {
-            label: layout.t.get("personal_area.title").to_owned(),
-            href: Some(format!("{}/area-personale/", ctx.base)),
-        },
-    );
+    layout.breadcrumbs.insert(1, Crumb::personal_area(ctx));
     let t = layout.t;
     let u = &user.user;
     let page = ProfilePage {

@@ -32,15 +32,6 @@ struct ListPage {
     rows: Vec<Row>,
 }
 
-fn area_crumb(ctx: &TenantContext) -> Crumb {
-    Crumb {
-        label: Translator::new(ctx.lang)
-            .get("personal_area.title")
-            .to_owned(),
-        href: Some(format!("{}/area-personale/", ctx.base)),
-    }
-}
-
 fn detail_href(base: &str, id: Uuid) -> String {
     format!("{base}/area-personale/notifiche/{id}")
 }
@@ -63,7 +54,7 @@ pub(crate) async fn list(ctx: TenantContext) -> Result<Response, WebError> {
         title.clone(),
         title.clone(),
         vec![
-            area_crumb(&ctx),
+            Crumb::personal_area(&ctx),
             Crumb {
                 label: title,
                 href: None,
@@ -133,7 +124,7 @@ pub(crate) async fn show(
         title.clone(),
         title.clone(),
         vec![
-            area_crumb(&ctx),
+            Crumb::personal_area(&ctx),
             Crumb {
                 label: t.get("notifications.title").to_owned(),
                 href: Some(format!("{}/area-personale/notifiche", ctx.base)),

@@ -26,6 +26,18 @@ pub(crate) struct Crumb {
     pub href: Option<String>,
 }
 
+impl Crumb {
+    /// "Area personale", the parent of every page of the personal area.
+    pub fn personal_area(ctx: &TenantContext) -> Crumb {
+        Crumb {
+            label: Translator::new(ctx.lang)
+                .get("personal_area.title")
+                .to_owned(),
+            href: Some(format!("{}/area-personale/", ctx.base)),
+        }
+    }
+}
+
 /// The model's rating widget, shown at the bottom of content pages.
 pub(crate) struct RatingWidget {
     /// Translation key of the question: the page's clarity, or the service's ease of use.
@@ -86,7 +98,11 @@ impl RatingWidget {
                 .map(|value| StarOption {
                     value,
                     checked: value == stars,
-                    label: t.format("rating.stars_label", &[("n", &value.to_string())]),
+                    label: if value == 1 {
+                        t.get("rating.star_label_one").to_owned()
+                    } else {
+                        t.format("rating.stars_label", &[("n", &value.to_string())])
+                    },
                 })
                 .collect(),
             positive: options(RatingAnswer::POSITIVE),

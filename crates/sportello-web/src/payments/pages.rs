@@ -114,7 +114,7 @@ pub(crate) async fn list(ctx: TenantContext) -> Result<Response, WebError> {
         t.get("payments.title").to_owned(),
         t.get("payments.title").to_owned(),
         vec![
-            area_crumb(&ctx),
+            Crumb::personal_area(&ctx),
             Crumb {
                 label: t.get("payments.title").to_owned(),
                 href: None,
@@ -154,14 +154,6 @@ pub(crate) async fn payable_rows(
         .filter(|p| can_pay(p))
         .map(|p| row(&ctx.base, p, ctx.lang))
         .collect())
-}
-
-fn area_crumb(ctx: &TenantContext) -> Crumb {
-    let t = crate::i18n::Translator::new(ctx.lang);
-    Crumb {
-        label: t.get("personal_area.title").to_owned(),
-        href: Some(format!("{}/area-personale/", ctx.base)),
-    }
 }
 
 /// The position if it is the signed-in citizen's own.
@@ -277,7 +269,7 @@ async fn position_page(
             title.clone(),
             description.clone(),
             vec![
-                area_crumb(ctx),
+                Crumb::personal_area(ctx),
                 Crumb {
                     label: t.get("payments.title").to_owned(),
                     href: Some(format!("{}/area-personale/pagamenti", ctx.base)),

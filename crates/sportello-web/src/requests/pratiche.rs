@@ -141,6 +141,8 @@ struct PraticaPage {
     silence: String,
     office: Option<Office>,
     receipt_pdf: String,
+    /// The permit, once issued.
+    permit_pdf: Option<String>,
     timeline: Vec<TimelineEntry>,
     attachments: Vec<(String, String, String)>,
     amounts: Vec<(String, String)>,
@@ -220,10 +222,7 @@ async fn page(
         &[("protocol", &pratica.protocol.to_string())],
     );
     let crumbs = vec![
-        Crumb {
-            label: t.get("personal_area.title").to_owned(),
-            href: Some(format!("{}/area-personale/", ctx.base)),
-        },
+        Crumb::personal_area(ctx),
         Crumb {
             label: title.clone(),
             href: None,
@@ -249,6 +248,10 @@ async fn page(
         silence: silence_text(pratica.pratica.silence(), lang),
         office,
         receipt_pdf: format!("{path}/ricevuta.pdf"),
+        permit_pdf: pratica
+            .permit_code
+            .as_ref()
+            .map(|_| format!("{path}/permesso.pdf")),
         timeline: timeline(&events, lang, false),
         attachments: attachments
             .iter()

@@ -323,11 +323,17 @@ async fn a_clerk_works_a_ztl_request_to_a_verifiable_permit(app: AuthApp) {
         .await;
     assert_eq!(pdf.status, StatusCode::OK);
     assert!(pdf.body.starts_with("%PDF-"));
-    let citizen_pdf = mario
-        .get(&format!(
-            "/{TENANT}/area-personale/pratiche/{id}/permesso.pdf"
-        ))
+    // The citizen finds it on the pratica's page.
+    let page = mario
+        .get(&format!("/{TENANT}/area-personale/pratiche/{id}"))
         .await;
+    let permit_path = format!("/{TENANT}/area-personale/pratiche/{id}/permesso.pdf");
+    assert!(
+        page.body.contains(&format!("href=\"{permit_path}\"")),
+        "{}",
+        page.body
+    );
+    let citizen_pdf = mario.get(&permit_path).await;
     assert!(citizen_pdf.body.starts_with("%PDF-"));
 
     // The verification code printed on the permit opens its public page.

@@ -194,6 +194,16 @@ async fn a_ztl_permit_is_requested_with_a_mistake_corrected(app: AuthApp) {
         )
         .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Enter in a field presses the form's first submit button: it must go on, not back.
+    let first_submit = refused
+        .body
+        .find("type=\"submit\" name=\"azione\"")
+        .unwrap();
+    assert!(
+        refused.body[first_submit..]
+            .starts_with("type=\"submit\" name=\"azione\" value=\"avanti\""),
+        "the first button of a step saves and continues"
+    );
     assert!(
         refused.body.contains("Controlla questi dati"),
         "{}",
