@@ -6,8 +6,8 @@
 // A new journey with a signed-in person is a few lines:
 //
 //   async 'my journey'(page, prefix) {
-//     await page.goto(comune('/servizi/permesso-ztl/richiesta'));
-//     await signIn(page, 'Anna Verdi', 'cie');       // from the sign-in buttons on this page
+//     await openSignInFromHome(page);                 // the home page, then "Accedi"
+//     await signIn(page, 'Anna Verdi', 'cie');       // from the sign-in buttons on that page
 //     ...
 //     await signOut(page);
 //   }
@@ -23,6 +23,16 @@ export function comune(path = '/') {
 
 const onIdp = (url) => url.pathname.startsWith('/_mock/idp/');
 const backFromIdp = (url) => !url.pathname.startsWith('/_mock/') && !url.pathname.endsWith('/saml/login');
+
+/**
+ * From the comune's home page (`tenant`, the demo comune unless said) to its sign-in buttons,
+ * as a person goes: the header's link to the personal area, which asks to sign in.
+ */
+export async function openSignInFromHome(page, tenant = TENANT) {
+  await page.goto(`${base}/${tenant}/`);
+  await page.locator('.it-access-top-wrapper a[data-element="personal-area-login"]').click();
+  await page.waitForURL(`**/${tenant}/area-personale/`);
+}
 
 /** Opens the SPID button's list of identity providers (a <details>) with a click, if closed. */
 export async function openSpid(page) {
@@ -235,7 +245,9 @@ export const AUTH_JOURNEYS = {
 
   // C.SE.1.1: a login started from a service comes back to that same service.
   async 'sign in with CIE from a service'(page, prefix, viewport) {
-    await page.goto(comune('/servizi/'));
+    await page.goto(comune('/'));
+    await page.getByRole('link', { name: 'Vedi tutti i servizi' }).click();
+    await page.waitForURL('**/servizi');
     await page.locator('a[data-element="service-link"]', { hasText: 'Permesso di accesso alla ZTL' }).click();
     await page.waitForURL('**/servizi/permesso-ztl');
     await page.locator('[data-element="service-online-access"]').first().click();
@@ -285,14 +297,15 @@ export const AUTH_JOURNEYS = {
     check(await page.getByText('Richiesta inviata').isVisible(), 'the receipt is shown at once');
     await audit(page, `receipt (it, ${viewport})`);
     await shot(page, `${prefix}-6-receipt`);
-    await page.goto(comune('/area-personale/'));
+    await page.locator('.it-access-top-wrapper a').click();
+    await page.waitForURL(`**/${TENANT}/area-personale/`);
     check(await page.locator('table', { hasText: 'Permesso di accesso alla ZTL' }).isVisible(), 'the personal area lists the request');
     await audit(page, `personal area with a request (it, ${viewport})`);
   },
 
   // Cancelling at the IdP: AgID's message for anomaly 25, as a 403, with a way to retry.
   async 'cancel at the identity provider'(page, prefix, viewport) {
-    await page.goto(comune('/accedi'));
+    await openSignInFromHome(page);
     await goToIdp(page, 'spid');
     const acs = await leaveIdp(page, 'Annulla / Cancel');
     check(acs.status() === 403, `a cancelled login is HTTP 403 (got ${acs.status()})`);
@@ -310,7 +323,11 @@ export const AUTH_JOURNEYS = {
   // Enter follow the test IdP; at the IdP, Tab reaches the people (the arrow keys choose
   // among radio buttons, as in any radio group) and Space presses "Accedi". Then "Esci".
   async 'sign in with the keyboard only'(page, prefix) {
-    await page.goto(comune('/accedi'));
+    await page.goto(comune('/'));
+    const login = page.locator('.it-access-top-wrapper a[data-element="personal-area-login"]');
+    await tabTo(page, login);
+    await page.keyboard.press('Enter');
+    await page.waitForURL(`**/${TENANT}/area-personale/`);
     const spid = page.locator('summary.sportello-spid-button');
     const unfocused = await ring(spid);
     await tabTo(page, spid);
@@ -352,7 +369,7 @@ export const AUTH_JOURNEYS = {
   // Without JavaScript the IdP's answer waits for "Continua / Continue" (the HTTP-POST
   // binding's fallback), and the <details> SPID list still opens.
   async 'sign in without javascript'(page, prefix) {
-    await page.goto(comune('/accedi'));
+    await openSignInFromHome(page);
     await openSpid(page);
     await page.getByRole('link', { name: TEST_SPID, exact: true }).click();
     await page.waitForURL(onIdp);

@@ -2,7 +2,7 @@
 // notice paid from the message, the e-mail caught by the demo's SMTP server, and the personal
 // area's notifications page. Every page on the way is audited with axe-core.
 import { base, audit, check, shot } from './lib.mjs';
-import { signIn } from './auth.mjs';
+import { openSignInFromHome, signIn } from './auth.mjs';
 
 export const NOTIFICATION_JOURNEYS = {
   // Stefano Ferri owes stamp duty in both comuni (the desktop run pays Borgoverde's, the phone
@@ -58,9 +58,10 @@ export const NOTIFICATION_JOURNEYS = {
     await audit(part, label("an e-mail's HTML part"));
     await part.close();
     const comune = viewport === 'phone' ? 'valdoro' : 'borgoverde';
-    await page.goto(`${base}/${comune}/accedi`);
+    await openSignInFromHome(page, comune);
     await signIn(page, 'Mario Rossi');
-    await page.goto(`${base}/${comune}/area-personale/notifiche`);
+    await page.locator('main a[href$="/area-personale/notifiche"]').first().click();
+    await page.waitForURL('**/area-personale/notifiche');
     check(await page.getByRole('heading', { level: 1 }).isVisible(), 'the notifications page opens');
     check((await page.getByText('Richiesta ricevuta').count()) > 0, 'the receipts are listed');
     await audit(page, label('my notifications'));
@@ -68,7 +69,10 @@ export const NOTIFICATION_JOURNEYS = {
     await page.locator('main a[href*="/area-personale/notifiche/"]').first().click();
     await page.waitForURL(/\/area-personale\/notifiche\/[0-9a-f-]+$/);
     await audit(page, label('a notification'));
-    await page.goto(`${base}/${comune}/area-personale/profilo`);
+    await page.locator('.it-access-top-wrapper a').click();
+    await page.waitForURL(`**/${comune}/area-personale/`);
+    await page.getByRole('link', { name: 'Il mio profilo e le preferenze di contatto' }).click();
+    await page.waitForURL('**/area-personale/profilo');
     await audit(page, label('profile with channels per topic'));
     await shot(page, `${prefix}-3-profile`);
   },
@@ -77,15 +81,21 @@ export const NOTIFICATION_JOURNEYS = {
   // resend button, and (for the administrator) the preview of every message's wording.
   async 'follow deliveries in the back office'(page, prefix, viewport) {
     const label = (what) => `${what} (it, ${viewport})`;
-    await page.goto(`${base}/borgoverde/accedi`);
+    await openSignInFromHome(page, 'borgoverde');
     await signIn(page, 'Luca Neri');
-    await page.goto(`${base}/borgoverde/ufficio/notifiche`);
+    await page.getByRole('link', { name: 'Ufficio – pratiche' }).click();
+    await page.getByRole('link', { name: 'Comunicazioni ai cittadini' }).click();
+    await page.waitForURL('**/borgoverde/ufficio/notifiche');
     check((await page.getByRole('button', { name: /Invia di nuovo/ }).count()) > 0, 'the latest notifications can be resent');
     await audit(page, label('delivery dashboard'));
     await shot(page, `${prefix}-1-dashboard`);
-    await page.goto(`${base}/borgoverde/ufficio/notifiche?canale=io&stato=skipped`);
+    await page.locator('#canale').selectOption('io');
+    await page.locator('#stato').selectOption('skipped');
+    await page.getByRole('button', { name: 'Filtra' }).click();
+    await page.waitForURL(/\/ufficio\/notifiche\?canale=io&stato=skipped/);
     await audit(page, label('delivery dashboard, filtered'));
-    await page.goto(`${base}/borgoverde/ufficio/notifiche/modelli`);
+    await page.getByRole('link', { name: 'Testi dei messaggi' }).click();
+    await page.waitForURL('**/ufficio/notifiche/modelli');
     check((await page.getByRole('heading', { level: 1 }).count()) === 1, 'the preview page opens');
     await audit(page, label('wording preview'));
     await shot(page, `${prefix}-2-templates`);

@@ -1,8 +1,8 @@
 // Paying through pagoPA in the demo: a permit's fee and a spontaneous payment, each from the
 // personal area to the stand-in's simulated Checkout and back, with the receipt. Every page on
 // the way is audited with axe-core (the stand-in's Checkout page too).
-import { base, audit, check, shot } from './lib.mjs';
-import { signIn } from './auth.mjs';
+import { audit, check, shot } from './lib.mjs';
+import { openSignInFromHome, signIn } from './auth.mjs';
 
 /** On a position's page: "Paga con pagoPA", then "Paga" on the simulated Checkout, then back. */
 async function payInCheckout(page, prefix, label) {
@@ -27,9 +27,8 @@ export const PAYMENT_JOURNEYS = {
   async 'pay a permit fee in the simulated pagoPA checkout'(page, prefix, viewport) {
     const comune = viewport === 'phone' ? 'valdoro' : 'borgoverde';
     const label = (what) => `${what} (it, ${viewport})`;
-    await page.goto(`${base}/${comune}/accedi`);
+    await openSignInFromHome(page, comune);
     await signIn(page, 'Mario Rossi');
-    await page.goto(`${base}/${comune}/area-personale/`);
     await page.getByRole('link', { name: 'I miei pagamenti' }).click();
     await page.waitForURL('**/area-personale/pagamenti');
     await audit(page, label('my payments'));
@@ -62,9 +61,11 @@ export const PAYMENT_JOURNEYS = {
   // one makes a notice in Mario's name, paid at once.
   async 'pay a canteen top-up, correcting the amount'(page, prefix, viewport) {
     const label = (what) => `${what} (it, ${viewport})`;
-    await page.goto(`${base}/borgoverde/accedi`);
+    await openSignInFromHome(page, 'borgoverde');
     await signIn(page, 'Mario Rossi');
-    await page.goto(`${base}/borgoverde/pagamenti`);
+    await page.locator('main a[href$="/area-personale/pagamenti"]').first().click();
+    await page.getByRole('link', { name: 'Fai un pagamento spontaneo' }).click();
+    await page.waitForURL('**/borgoverde/pagamenti');
     await page.getByRole('link', { name: 'Ricarica del conto mensa scolastica' }).click();
     await page.waitForURL('**/pagamenti/ricarica-mensa');
     await page.getByLabel(/Importo in euro/).fill('4,99');

@@ -1,19 +1,34 @@
 // Sportello in a real browser: every page below is opened in Debian's Chromium, checked with
-// axe-core against WCAG 2.1 A/AA in Italian and in English, on a desktop and a phone viewport,
-// and the journeys at the end are walked as a person would, with and without JavaScript.
+// axe-core against WCAG 2.1 A/AA, on a desktop and a phone viewport, and the journeys at the
+// end are walked as a person would, from the comune's home page, with and without JavaScript.
+// Every page a check or a journey audits in Italian is audited in English too (audit in
+// lib.mjs loads its English twin), and has its JavaScript and CSS held to a budget; at the end
+// the Largest Contentful Paint of a few pages is measured (performance.mjs).
 //
 //   node run.mjs http://localhost:8080      (scripts/test starts the demo and calls this)
 //
-// Screenshots of each journey step go to $BROWSER_OUTPUT (default ../../target/browser).
-// Adding a page: append it to PAGES. Adding a journey: write an async function taking a
-// Playwright page and add it to JOURNEYS (login journeys live in auth.mjs, with the steps to
-// build them from: signIn, signOut, tabTo, ...; payment journeys in payments.mjs). What the
-// parts share is in lib.mjs.
+// In $BROWSER_OUTPUT (default ../../target/browser): screenshots of each journey step (and
+// NAME-FAILED.png where a journey failed), performance.json and performance.md.
+// Adding a page: append it to PAGES (and to PHONE_PAGES if its layout changes on a phone).
+// Adding a journey: write an async function (page, prefix, viewport) that starts at the
+// comune's home page and goes on by links and buttons, calling audit(page, label) on each page
+// it reaches and shot(page, name) where a picture helps; add it to JOURNEYS. Journeys run in
+// Italian; audit adds the English. Login journeys live in auth.mjs, with the steps to build
+// them from: signIn, signOut, tabTo, ...; payment journeys in payments.mjs, notifications in
+// notifications.mjs, the personal area's tour in personal-area.mjs. What the parts share is in
+// lib.mjs.
 //
-// BROWSER_ONLY=word runs only the journeys whose name contains it, and skips the page checks.
+// BROWSER_ONLY=word runs only the journeys whose name contains it, and skips the page checks
+// and the performance report unless the word is in "pages" or "performance" (so
+// BROWSER_ONLY=pages runs the page checks alone, BROWSER_ONLY=performance the report).
 // BROWSER_LANES=n runs n browser contexts at once (default 2; 1 runs everything in order).
-import { base, output, browser, stats, context, audit, check, shot, expectLang, fail, inLanes, VIEWPORTS } from './lib.mjs';
+// BROWSER_PERF_RUNS=n loads each page n times for the LCP medians (default 3).
+// BROWSER_TWIN_SHOTS=1 also takes a screenshot of each English twin (en-LABEL.png).
+import { base, output, browser, stats, context, audit, check, shot, fail, inLanes, VIEWPORTS } from './lib.mjs';
 import { AUTH_JOURNEYS, auditAuthPages } from './auth.mjs';
+import { PERSONAL_AREA_JOURNEYS } from './personal-area.mjs';
+import { performanceReport } from './performance.mjs';
+import './model.mjs';
 import { PAYMENT_JOURNEYS } from './payments.mjs';
 import { NOTIFICATION_JOURNEYS } from './notifications.mjs';
 import { REQUEST_JOURNEYS } from './requests.mjs';
@@ -53,28 +68,31 @@ const PAGES = [
 // cover every template at that size.
 const PHONE_PAGES = ['/borgoverde/', '/borgoverde/servizi', '/borgoverde/servizi/permesso-ztl', '/borgoverde/contatti', '/borgoverde/area-personale/'];
 
-// The page checks, as tasks for the lanes (see inLanes in lib.mjs), longest first.
+// The page checks, as tasks for the lanes (see inLanes in lib.mjs), longest first: in Italian,
+// each page's English twin audited by audit.
 const tasks = [];
-for (const [name, viewport] of only ? [] : Object.entries(VIEWPORTS)) {
-  for (const lang of ['it', 'en']) {
-    tasks.push(async () => {
-      const ctx = await context(lang, viewport);
-      const page = await ctx.newPage();
-      page.setDefaultTimeout(20_000);
-      try {
-        for (const path of name === 'phone' ? PHONE_PAGES : PAGES) {
-          await page.goto(base + path, { waitUntil: 'load' });
-          await expectLang(page, path.startsWith('/comune-inesistente') ? 'it' : lang, `${path} (${lang}, ${name})`);
-          await audit(page, `${path} (${lang}, ${name})`);
-        }
-      } catch (error) {
-        fail(`checking the pages (${lang}, ${name}): ${error.message}`);
+const pageChecks = !only || 'pages'.includes(only);
+const timings = !only || 'performance'.includes(only);
+for (const [name, viewport] of pageChecks ? Object.entries(VIEWPORTS) : []) {
+  tasks.push(async () => {
+    const ctx = await context('it', viewport);
+    const page = await ctx.newPage();
+    page.setDefaultTimeout(20_000);
+    try {
+      for (const path of name === 'phone' ? PHONE_PAGES : PAGES) {
+        await page.goto(base + path, { waitUntil: 'load' });
+        // An unknown comune has no language of its own to offer: Italian in both.
+        const twinLang = path.startsWith('/comune-inesistente') ? 'it' : 'en';
+        await audit(page, `${path} (it, ${name})`, { twinLang });
       }
-      await ctx.close();
-    });
-  }
-  // The pages around login, in English, are reached by logging in, in a context of their own
-  // (the login journeys audit them in Italian).
+    } catch (error) {
+      fail(`checking the pages (${name}): ${error.message}`);
+    }
+    await ctx.close();
+  });
+  // The login, walked in English in a context of its own: the pages after the identity
+  // provider (an error, the logged-out page) come from a login protocol's messages, which
+  // audit does not send twice for an English twin.
   tasks.push(async () => {
     const ctx = await context('en', viewport);
     const page = await ctx.newPage();
@@ -134,7 +152,12 @@ const JOURNEYS = {
   // Without JavaScript every question is visible; a mismatched answer is refused with a clear
   // message that keeps what was typed, and correcting it goes through.
   async 'rate without javascript, correcting a mistake'(page, prefix) {
-    await page.goto(base + '/valdoro/servizi/permesso-ztl');
+    await page.goto(base + '/valdoro/');
+    // The header's menu opens with a script; the home page's own link needs none.
+    await page.getByRole('link', { name: 'Vedi tutti i servizi' }).click();
+    await page.waitForURL('**/valdoro/servizi');
+    await page.locator('a[data-element="service-link"][href$="/permesso-ztl"]').first().click();
+    await page.waitForURL('**/valdoro/servizi/permesso-ztl');
     check(await page.locator('[data-element="feedback-rating-negative"]').isVisible(), 'questions visible without JS');
     await page.locator('label[for="stars-5"]').click();
     await page.locator('label[for="answer-technical-problems"]').click();
@@ -154,12 +177,15 @@ const JOURNEYS = {
 
   // The language switch in the header, remembered on the next page.
   async 'switch to English and back'(page, prefix, viewport) {
-    await page.goto(base + '/valdoro/servizi');
+    await page.goto(base + '/valdoro/');
+    await page.getByRole('link', { name: 'Vedi tutti i servizi' }).click();
+    await page.waitForURL('**/valdoro/servizi');
     await page.locator('.it-header-slim-right-zone .dropdown-toggle').click();
     await page.locator('a[hreflang="en"]').click();
     await page.waitForURL('**/valdoro/servizi');
     check((await page.getAttribute('html', 'lang')) === 'en', 'English after the switch');
-    await page.goto(base + '/valdoro/');
+    await page.locator('.it-header-center-wrapper .it-brand-wrapper a').click();
+    await page.waitForURL('**/valdoro/');
     check((await page.getAttribute('html', 'lang')) === 'en', 'English remembered');
     await shot(page, `${prefix}-1-english-${viewport}`);
     await page.locator('.it-header-slim-right-zone .dropdown-toggle').click();
@@ -168,6 +194,8 @@ const JOURNEYS = {
     check((await page.getAttribute('html', 'lang')) === 'it', 'back to Italian');
   },
 
+  // Mario's personal area, section by section: see personal-area.mjs.
+  ...PERSONAL_AREA_JOURNEYS,
   // SPID and CIE login: see auth.mjs.
   ...AUTH_JOURNEYS,
   // Paying through pagoPA: see payments.mjs.
@@ -205,10 +233,30 @@ for (const [name, run] of Object.entries(JOURNEYS)) {
 }
 
 await inLanes(tasks);
+// Alone, once the lanes are done, so that the timings are not those of a busy machine; the
+// budget of the pages checked is written with it (or alone, after the page checks alone).
+if (timings || pageChecks) {
+  try {
+    await performanceReport({ lcp: timings });
+  } catch (error) {
+    fail(`the performance report: ${error.message}`);
+  }
+}
 await browser.close();
-const { checked, violations, failures } = stats;
+const { checked, italian, english, englishSame, violations, failures, untwinned } = stats;
 const seconds = ((Date.now() - started) / 1000).toFixed(0);
-console.log(`browser: ${checked} page checks with axe-core (WCAG 2.1 A/AA), ${violations} violation(s); ${journeys} journeys; ${seconds} s; screenshots in ${output}`);
+if (untwinned.length) {
+  const reasons = new Map();
+  for (const { label, reason } of untwinned) {
+    const key = reason.replace(/\/[0-9a-f-]{36}\b/g, '/…');
+    reasons.set(key, [...(reasons.get(key) ?? []), label]);
+  }
+  const list = [...reasons].map(([reason, labels]) => `${labels.join(', ')} (${reason})`);
+  console.log(`browser: ${untwinned.length} page(s) audited in Italian only: ${list.join('; ')}`);
+}
+if (englishSame) console.log(`browser: ${englishSame} English twin(s) identical to a page already audited in English at that size, not audited again`);
+console.log(`browser: ${checked} page checks with axe-core (WCAG 2.1 A/AA: ${italian} in Italian, ${english} in English), ${violations} violation(s); ${journeys} journeys; ${seconds} s; screenshots in ${output}`);
+console.log(`browser: ${stats.model} comune pages held to the Designers Italia model (Bootstrap Italia 2.x, Titillium Web)`);
 const passed = journeys + checked - failures - violations;
 console.log(`browser: ${passed} passed, ${failures + violations} failed`);
 process.exit(failures + violations > 0 ? 1 : 0);
