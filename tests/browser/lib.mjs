@@ -11,7 +11,8 @@
 // step): those are listed at the end of the run. An English document identical to one already
 // audited at the same size is counted, not audited again. The stand-ins of other services
 // under /_mock/ (IdP, Checkout, App IO, mailbox) are Italian only: audited once.
-// Every comune page audited also has its JavaScript and CSS weighed (see performance.mjs).
+// Every comune page audited is also handed to the hooks in `onAudit`: performance.mjs weighs
+// its JavaScript and CSS, model.mjs checks it against the Designers Italia model.
 import { chromium } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
@@ -36,7 +37,7 @@ const origin = new URL(base).origin;
  * were a document already audited; `untwinned` lists the pages audited in Italian only, with
  * the reason.
  */
-export const stats = { checked: 0, italian: 0, english: 0, violations: 0, failures: 0, untwinned: [], model: 0 };
+export const stats = { checked: 0, italian: 0, english: 0, englishSame: 0, violations: 0, failures: 0, untwinned: [], model: 0 };
 
 export const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
@@ -110,7 +111,7 @@ async function axe(page, label, exclude) {
 /** Paths whose GET does something (a login or logout step, a language switch, a one-time link). */
 const NOT_REPLAYED = [/\/saml\//, /\/lingua\//, /\/verifica-email/];
 
-/** Hooks for each audited comune page (performance.mjs weighs its JavaScript and CSS). */
+/** Hooks called with (page, label) for each comune page audited, before its English twin. */
 export const onAudit = [];
 
 /**

@@ -2,8 +2,9 @@
 // axe-core against WCAG 2.1 A/AA, on a desktop and a phone viewport, and the journeys at the
 // end are walked as a person would, from the comune's home page, with and without JavaScript.
 // Every page a check or a journey audits in Italian is audited in English too (audit in
-// lib.mjs loads its English twin), and has its JavaScript and CSS held to a budget; at the end
-// the Largest Contentful Paint of a few pages is measured (performance.mjs).
+// lib.mjs loads its English twin), has its JavaScript and CSS held to a budget
+// (performance.mjs) and is held to the Designers Italia model (model.mjs); at the end the
+// Largest Contentful Paint of a few pages is measured (performance.mjs).
 //
 //   node run.mjs http://localhost:8080      (scripts/test starts the demo and calls this)
 //
@@ -15,8 +16,8 @@
 // it reaches and shot(page, name) where a picture helps; add it to JOURNEYS. Journeys run in
 // Italian; audit adds the English. Login journeys live in auth.mjs, with the steps to build
 // them from: signIn, signOut, tabTo, ...; payment journeys in payments.mjs, notifications in
-// notifications.mjs, the personal area's tour in personal-area.mjs. What the parts share is in
-// lib.mjs.
+// notifications.mjs, the personal area's tour in personal-area.mjs, the permits in
+// requests.mjs and the back office in office.mjs. What the parts share is in lib.mjs.
 //
 // BROWSER_ONLY=word runs only the journeys whose name contains it, and skips the page checks
 // and the performance report unless the word is in "pages" or "performance" (so
