@@ -436,8 +436,11 @@ export async function keySteps(page, byStep, { snap, enter = [] } = {}) {
 export async function keyAttach(page, spec, file, snap) {
   const section = page.locator(`section#${spec}`);
   const input = section.locator('input[type=file]');
+  // Waiting for the dialog is what makes Playwright intercept it, and that is set up in the
+  // browser asynchronously: started before the Tabs, it is in place by the Space.
+  const chooser = page.waitForEvent('filechooser', { timeout: 60_000 });
+  chooser.catch(() => {}); // (if the Tabs fail first, that is the error reported)
   await tabToVisible(page, input, `the file field of ${spec}`);
-  const chooser = page.waitForEvent('filechooser');
   await page.keyboard.press('Space');
   await (await chooser).setFiles(file);
   check((await input.evaluate((el) => el.files[0]?.name)) === file.name, `${file.name} chosen for ${spec}`);

@@ -22,14 +22,14 @@ async function payInCheckout(page, prefix, label) {
 
 export const PAYMENT_JOURNEYS = {
   // Mario's approved request waits for its fee (the desktop run in Borgoverde, the phone run in
-  // Valdoro, so that each pays a notice of its own): from "I miei pagamenti" to the Checkout and
+  // Valdoro, so that each pays a notice of its own): from the desk's "Pagamenti" tab to the Checkout and
   // back, then the request shows the payment.
   async 'pay a permit fee in the simulated pagoPA checkout'(page, prefix, viewport) {
     const comune = viewport === 'phone' ? 'valdoro' : 'borgoverde';
     const label = (what) => `${what} (it, ${viewport})`;
     await openSignInFromHome(page, comune);
     await signIn(page, 'Mario Rossi');
-    await page.getByRole('link', { name: 'I miei pagamenti' }).click();
+    await page.getByRole('navigation', { name: 'Sezioni dell\'area personale' }).getByRole('link', { name: 'Pagamenti' }).click();
     await page.waitForURL('**/area-personale/pagamenti');
     await audit(page, label('my payments'));
     await shot(page, `${prefix}-1-payments`);
