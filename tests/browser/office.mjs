@@ -10,9 +10,9 @@
 //     await openServiceFromHome(page, tenant, 'occupazione-suolo-pubblico');
 //     await startRequest(page, 'Sara Esposito');                  // "Accedi al servizio", SPID
 //     await fillSteps(page, { richiedente: { applicant_role: 'self' }, luogo: { ... }, ... });
-//     await attach(page, 'site_photos', PNG('office-my-photo.png'));
+//     await attach(page, 'site_photos', fixture('photo.png', 'office-my-photo.png'));
 //     await toSummary(page);
-//     const { protocol } = await submitRequest(page);             // the receipt
+//     const { protocol } = await submitAndReceipt(page);          // the receipt
 //     await signOut(page);
 //     await openOffice(page, tenant, CLERKS.suap);                // home page → back office
 //     await openFromQueue(page, protocol);
@@ -23,47 +23,21 @@
 //     await openPratica(page, protocol, 'In attesa di pagamento');
 //   }
 //
-// Each step checks what it leads to and throws otherwise. Without JavaScript, pass
-// signInWithoutJs where a step signs someone in (startRequest, openOffice, signInFromHome).
+// The form's steps, attachments, summary and receipt are requests.mjs's (fillStep, attach,
+// toSummary, submitAndReceipt, ...). Each step checks what it leads to and throws otherwise.
+// Without JavaScript, pass signInWithoutJs where a step signs someone in (startRequest,
+// openOffice, signInFromHome).
 // Every journey here has "end to end" in its name, so BROWSER_ONLY="end to end" runs them
 // alone; one with "without javascript" in its name runs with JavaScript off, where axe-core
 // cannot run: check and screenshot only. Journeys run two at a time: each journey and viewport
 // files its request as a citizen, in a comune, of its own, and finds it by protocol number.
-// Attachments are built in memory (PDF, PNG): name them "office-…".
-import { base, audit, check, shot } from './lib.mjs';
+// Attachments are the files of fixtures/ (see fixture in requests.mjs): name them "office-…".
+import { audit, check, shot } from './lib.mjs';
+import { inComune, isoDay, fixture, navigates, fillStep, attach, expectAttached, toSummary, expectReadyToSend, submitAndReceipt, readReceipt } from './requests.mjs';
 import { TEST_SPID, signIn, signOut, openSpid, choosePerson, expectSignedIn, expectVisibleFocus } from './auth.mjs';
 
 /** The demo's clerks, by the office they work in (in both demo comuni). */
 export const CLERKS = { suap: 'Paolo Gallo', 'polizia-locale': 'Giulia Bianchi' };
-
-/** The address of `path` in the comune `tenant`. */
-export function at(tenant, path = '/') {
-  return `${base}/${tenant}${path}`;
-}
-
-/** A day `days` from today, as the form's date fields hold it (YYYY-MM-DD). */
-export function isoDay(days) {
-  return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
-}
-
-// The comune recognises a file by its first bytes, so a few bytes of each format will do.
-/** A one-page PDF named `name`, as Playwright's setInputFiles and setFiles take it. */
-export function PDF(name) {
-  return { name, mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n% Sportello browser test\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n') };
-}
-
-/** A 1×1 PNG named `name`. */
-export function PNG(name) {
-  const bytes = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
-  return { name, mimeType: 'image/png', buffer: Buffer.from(bytes, 'base64') };
-}
-
-/** Runs `action` (a click, a key press) and waits until the page it leads to has loaded. */
-export async function navigates(page, action) {
-  const loaded = page.waitForEvent('load');
-  await action();
-  await loaded;
-}
 
 const onPratica = (url) => /\/area-personale\/pratiche\/[0-9a-f-]+$/.test(new URL(url).pathname);
 const onOfficePratica = (url) => /\/ufficio\/pratiche\/[0-9a-f-]+$/.test(new URL(url).pathname);
@@ -94,7 +68,7 @@ export async function signInWithoutJs(page, person) {
  * in (`how`: signIn, or signInWithoutJs); ends in the personal area.
  */
 export async function signInFromHome(page, tenant, person, how = signIn) {
-  await page.goto(at(tenant, '/'));
+  await page.goto(inComune(tenant, '/'));
   await navigates(page, () => page.locator('.it-access-top-wrapper a[data-element="personal-area-login"]').click());
   check(page.url().endsWith(`/${tenant}/area-personale/`), `the header leads to the personal area (at ${page.url()})`);
   await how(page, person);
@@ -110,7 +84,7 @@ export async function signInFromHome(page, tenant, person, how = signIn) {
  * home page's list of services; returns the service's title.
  */
 export async function openServiceFromHome(page, tenant, slug) {
-  await page.goto(at(tenant, '/'));
+  await page.goto(inComune(tenant, '/'));
   const link = page.locator(`main a[data-element="service-link"][href$="/servizi/${slug}"]`).first();
   const title = (await link.innerText()).trim();
   await navigates(page, () => link.click());
@@ -138,24 +112,6 @@ export function currentStep(page) {
 }
 
 /**
- * Fills the current step of the form with `answers` (field id → value: the option's value for
- * a choice, an array for plates and multiple choices, true for a declaration, otherwise the
- * text typed) with clicks and typing, then "Salva e continua". `expect` is 'next' (the step is
- * accepted) or 'error' (the same step comes back with its errors).
- */
-export async function fillStep(page, answers, expect = 'next') {
-  const before = new URL(page.url()).pathname;
-  for (const [id, value] of Object.entries(answers)) await setField(page, id, value);
-  await navigates(page, () => page.getByRole('button', { name: 'Salva e continua' }).click());
-  const now = new URL(page.url()).pathname;
-  if (expect === 'error') {
-    check(now === before && (await page.locator('#error-summary').isVisible()), `the step ${before} comes back with its errors`);
-  } else {
-    check(now !== before && !(await page.locator('#error-summary').count()), `the step ${before} is accepted (now at ${now})`);
-  }
-}
-
-/**
  * Fills the form step after step until its end (the attachments or the summary): `byStep`
  * has the answers of each step by id (a comune may ask one more step: give it, even empty).
  * `onStep(id)` runs on each step before it is filled (an audit, say).
@@ -166,80 +122,6 @@ export async function fillSteps(page, byStep, onStep) {
     if (onStep) await onStep(step);
     await fillStep(page, byStep[step]);
   }
-}
-
-/** One field of a step, set with the mouse and the keyboard as a person would. */
-export async function setField(page, id, value) {
-  const field = page.locator(`#field-${id}`);
-  if (await field.locator('input[type=radio]').count()) {
-    await clickOption(field, id, value);
-  } else if (Array.isArray(value) && (await field.locator('input[type=checkbox]').count())) {
-    for (const v of value) await clickOption(field, id, v);
-  } else if (await field.locator('input[type=checkbox]').count()) {
-    if ((await field.locator(`#${id}`).isChecked()) !== Boolean(value)) await field.locator(`label[for="${id}"]`).click();
-  } else if (await field.locator('select').count()) {
-    await field.locator('select').selectOption({ label: value });
-  } else if (Array.isArray(value)) {
-    for (const [i, v] of value.entries()) await page.locator(`#${id}-${i + 1}`).fill(v);
-  } else {
-    await page.locator(`#${id}`).fill(value);
-  }
-}
-
-/** Bootstrap Italia draws radio buttons and checkboxes on their labels: a click on the label. */
-async function clickOption(field, id, value) {
-  const input = field.locator(`input[name="${id}"][value="${value}"]`);
-  check((await input.count()) === 1, `${id} offers "${value}"`);
-  await field.locator(`label[for="${await input.getAttribute('id')}"]`).click();
-  check(await input.isChecked(), `${id}: "${value}" chosen`);
-}
-
-/** On the attachments page: chooses `file` for the document `spec` and uploads it. */
-export async function attach(page, spec, file) {
-  const section = page.locator(`section#${spec}`);
-  await section.locator('input[type=file]').setInputFiles(file);
-  await navigates(page, () => section.getByRole('button', { name: 'Carica il file' }).click());
-  await expectAttached(page, spec, file);
-}
-
-/** Back on the attachments page, `file` is listed under `spec`, with its button to remove it. */
-export async function expectAttached(page, spec, file) {
-  check(new URL(page.url()).pathname.endsWith('/allegati'), `back on the attachments (at ${page.url()})`);
-  const section = page.locator(`section#${spec}`);
-  check(!(await section.locator(`#${spec}-error`).count()), `${file.name} is accepted for ${spec}`);
-  check(await section.locator('li span', { hasText: file.name }).isVisible(), `${file.name} is listed under ${spec}`);
-  check(await section.getByRole('button', { name: `Elimina ${file.name}` }).isVisible(), `${file.name} can be removed`);
-}
-
-/** From the attachments page, "Salva e continua" to the summary, with nothing left to fix. */
-export async function toSummary(page) {
-  await navigates(page, () => page.getByRole('link', { name: 'Salva e continua' }).click());
-  await expectSummary(page);
-}
-
-/** On the summary: nothing left to fix, and "Invia la richiesta" can be pressed. */
-export async function expectSummary(page) {
-  check(page.url().endsWith('/riepilogo'), `the summary (at ${page.url()})`);
-  check(!(await page.locator('#error-summary').count()), 'the summary has nothing left to fix');
-  check(await page.getByRole('button', { name: 'Invia la richiesta' }).isEnabled(), 'the request can be sent');
-}
-
-/** On the summary: "Invia la richiesta"; returns the receipt's protocol number and address. */
-export async function submitRequest(page) {
-  await navigates(page, () => page.getByRole('button', { name: 'Invia la richiesta' }).click());
-  return readReceipt(page);
-}
-
-/** On the page shown right after sending: the receipt, with its protocol number. */
-export async function readReceipt(page) {
-  check(/\/area-personale\/pratiche\/[0-9a-f-]+(\?|$)/.test(page.url()), `the request is sent (at ${page.url()})`);
-  check(await page.getByText('Richiesta inviata').isVisible(), 'the receipt says the request was sent');
-  const heading = await page.locator('h1').innerText();
-  const protocol = heading.match(/^Richiesta prot\. (.+)$/)?.[1];
-  check(protocol, `the receipt's heading names the protocol number (it reads "${heading}")`);
-  check(await page.locator('[data-element="receipt"]').getByText(protocol).isVisible(), 'the receipt lists the protocol number');
-  check((await praticaState(page)) === 'Presentata', 'the request is "Presentata"');
-  return { protocol, href: page.url() };
 }
 
 /** On a pratica in the personal area: its state, as the receipt gives it. */
@@ -571,15 +453,15 @@ export const OFFICE_JOURNEYS = {
     await startRequest(page, citizen);
     await fillSteps(page, SCAFFOLDING(tenant), (step) => audit(page, label(`request step ${step}`)));
     check(currentStep(page) === 'allegati', 'the attachments come after the form');
-    await attach(page, 'site_plan', PDF('office-site-plan.pdf'));
-    await attach(page, 'site_photos', PNG('office-site-photo.png'));
+    await attach(page, 'site_plan', fixture('document.pdf', 'office-site-plan.pdf'));
+    await attach(page, 'site_photos', fixture('photo.png', 'office-site-photo.png'));
     await audit(page, label('request attachments, uploaded'));
     await shot(page, `${prefix}-2-attachments`);
     await toSummary(page);
     check(await page.getByText('office-site-plan.pdf').isVisible(), 'the summary lists the site plan');
     await audit(page, label('request summary'));
     await shot(page, `${prefix}-3-summary`);
-    const { protocol } = await submitRequest(page);
+    const { protocol } = await submitAndReceipt(page);
     await audit(page, label('receipt'));
     await shot(page, `${prefix}-4-receipt`);
     await signOut(page);
@@ -622,7 +504,7 @@ export const OFFICE_JOURNEYS = {
     const tenant = viewport === 'phone' ? 'valdoro' : 'borgoverde';
     let n = 0;
     const snap = (what) => () => shot(page, `${prefix}-${++n}-${what}`);
-    await page.goto(at(tenant, '/'));
+    await page.goto(inComune(tenant, '/'));
     await skipToContent(page, snap('skip-link'));
     await snap('in-main-content')();
     const service = page.locator('main a[data-element="service-link"][href$="/servizi/occupazione-suolo-pubblico"]');
@@ -635,9 +517,9 @@ export const OFFICE_JOURNEYS = {
     await keyFollow(page, page.getByRole('button', { name: 'Inizia una nuova richiesta' }), '"Inizia una nuova richiesta"', snap('start'));
     const problems = await keySteps(page, HOUSE_MOVE(tenant), { snap: (step) => snap(`step-${step}`)(), enter: ['luogo'] });
     check(currentStep(page) === 'allegati', 'the attachments come after the form');
-    await keyAttach(page, 'site_photos', PNG('office-keyboard-photo.png'), snap('upload'));
+    await keyAttach(page, 'site_photos', fixture('photo.png', 'office-keyboard-photo.png'), snap('upload'));
     await keyFollow(page, page.getByRole('link', { name: 'Salva e continua' }), '"Salva e continua" after the attachments', snap('attached'));
-    await expectSummary(page);
+    await expectReadyToSend(page);
     await keyFollow(page, page.getByRole('button', { name: 'Invia la richiesta' }), '"Invia la richiesta"', snap('send'));
     await readReceipt(page);
     await snap('receipt')();
@@ -678,14 +560,14 @@ export const OFFICE_JOURNEYS = {
     await fillStep(page, { holder_tax_code: BADGE.richiedente.holder_tax_code });
     await fillSteps(page, BADGE);
     check(currentStep(page) === 'allegati', 'the attachments come after the form');
-    await attach(page, 'medical_certificate', PDF('office-medical-certificate.pdf'));
-    await attach(page, 'photo', PNG('office-photo.png'));
-    await attach(page, 'delegation', PDF('office-delegation.pdf'));
+    await attach(page, 'medical_certificate', fixture('document.pdf', 'office-medical-certificate.pdf'));
+    await attach(page, 'photo', fixture('photo.png', 'office-photo.png'));
+    await attach(page, 'delegation', fixture('document.pdf', 'office-delegation.pdf'));
     await shot(page, `${prefix}-3-attachments`);
     await toSummary(page);
     check(await page.getByText('FRRGNN45C10D969T').isVisible(), 'the summary shows the corrected codice fiscale');
     await shot(page, `${prefix}-4-summary`);
-    const { protocol } = await submitRequest(page);
+    const { protocol } = await submitAndReceipt(page);
     await shot(page, `${prefix}-5-receipt`);
     await signOut(page);
 

@@ -25,6 +25,9 @@
 //     const { protocol } = await submitAndReceipt(page);       // checks the receipt and its PDF
 //   }
 //
+// sendAndFindInPersonalArea does the usual end of it: the summary, the receipt and the request
+// in the personal area, each seen.
+//
 // Every journey here has "apply for" in its name: BROWSER_ONLY="apply for" runs them alone. The
 // desktop run asks in Borgoverde and the phone run in Valdoro (the two runs can go at once),
 // always as Anna Verdi or Sara Esposito, and always for a new request: the demo's seeded
@@ -326,6 +329,12 @@ export async function attach(page, spec, file) {
   check((await section.count()) === 1, `the attachments page asks for ${spec}`);
   await section.locator('input[type=file]').setInputFiles(file);
   await navigates(page, () => section.getByRole('button', { name: 'Carica il file' }).click());
+  await expectAttached(page, spec, file);
+}
+
+/** Back on the attachments page after an upload: `file` is listed under `spec`, removable. */
+export async function expectAttached(page, spec, file) {
+  const section = page.locator(`section#${spec}`);
   check(here(page).endsWith('/allegati'), `back on the attachments after the upload (at ${page.url()})`);
   check(!(await page.locator(`#${spec}-error`).count()), `${file.name} accepted for ${spec}`);
   check(await section.locator('li').filter({ hasText: `${file.name} (` }).isVisible(), `${file.name} is listed under ${spec}`);
@@ -382,6 +391,11 @@ export async function auditRefusedUploadInEnglish(page, spec, file, label) {
 /** From the attachments page, "Salva e continua" to the summary, with nothing left to fix. */
 export async function toSummary(page) {
   await navigates(page, () => page.getByRole('link', { name: 'Salva e continua' }).click());
+  await expectReadyToSend(page);
+}
+
+/** On the summary that follows the attachments: nothing left to fix, and it can be sent. */
+export async function expectReadyToSend(page) {
   check(here(page).endsWith('/riepilogo'), `the summary follows the attachments (at ${page.url()})`);
   const errors = page.locator('#error-summary');
   check(!(await errors.count()), `the summary has nothing left to fix ${(await errors.count()) ? await errors.innerText() : ''}`);
@@ -399,13 +413,18 @@ export async function expectSummary(page, items, files = []) {
   for (const file of files) check(await page.locator('main li').getByText(file.name).isVisible(), `the summary lists ${file.name}`);
 }
 
-/**
- * On the summary: "Invia la richiesta", then the receipt shown at once: the protocol number in
- * the heading, the confirmation (role="status"), the receipt's details, and the receipt's PDF
- * (fetched: a PDF indeed). Returns the protocol number and the pratica's address.
- */
+/** On the summary: "Invia la richiesta", then the receipt (see readReceipt). */
 export async function submitAndReceipt(page) {
   await navigates(page, () => page.getByRole('button', { name: 'Invia la richiesta' }).click());
+  return readReceipt(page);
+}
+
+/**
+ * The receipt shown at once after sending: the protocol number in the heading, the
+ * confirmation (role="status"), the receipt's details, and the receipt's PDF (fetched: a PDF
+ * indeed). Returns the protocol number and the pratica's address.
+ */
+export async function readReceipt(page) {
   check(/\/area-personale\/pratiche\/[0-9a-f-]{36}$/.test(here(page)), `sending leads to the pratica (at ${page.url()})`);
   const heading = (await page.locator('h1').innerText()).trim();
   const protocol = heading.match(/^Richiesta prot\. (.+)$/)?.[1];
@@ -446,6 +465,24 @@ export async function expectInPersonalArea(page, tenant, protocol, title) {
   check((await row.count()) === 1, `the personal area lists ${protocol}`);
   check(await row.getByRole('link', { name: title }).isVisible(), `the row of ${protocol} names "${title}"`);
   check(await row.getByText('Presentata', { exact: true }).isVisible(), `the row of ${protocol} reads "Presentata"`);
+}
+
+/**
+ * From the attachments page to the personal area, seen (see recorder) on each page: the
+ * summary lists `answers` (label → value as shown) and `files`, and passes `onSummary`; the
+ * request is sent; the receipt lists the files with their SHA-256; the personal area lists the
+ * request under `title`, "Presentata". Returns the protocol number.
+ */
+export async function sendAndFindInPersonalArea(page, see, { tenant, title, answers, files, onSummary = nothing }) {
+  await toSummary(page);
+  await expectSummary(page, answers, files);
+  await onSummary(page);
+  await see(page, 'summary');
+  const { protocol } = await submitAndReceipt(page);
+  await expectReceiptAttachments(page, files);
+  await see(page, 'receipt');
+  await expectInPersonalArea(page, tenant, protocol, title);
+  return protocol;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -508,14 +545,13 @@ export const REQUEST_JOURNEYS = {
     await attach(page, 'site_plan', plan);
     for (const photo of photos) await attach(page, 'site_photos', photo);
     await see(page, 'attachments uploaded');
-    await toSummary(page);
-    await expectSummary(page, { 'Tipo di occupazione': local.dehors, 'Descrivi l\'occupazione': occupation.purpose }, [plan, ...photos]);
-    check(await page.getByRole('heading', { name: 'Calcolo del canone' }).isVisible(), 'the summary shows how the fee is worked out');
-    await see(page, 'summary');
-    const { protocol } = await submitAndReceipt(page);
-    await expectReceiptAttachments(page, [plan, ...photos]);
-    await see(page, 'receipt');
-    await expectInPersonalArea(page, tenant, protocol, local.occupation);
+    await sendAndFindInPersonalArea(page, see, {
+      tenant,
+      title: local.occupation,
+      answers: { 'Tipo di occupazione': local.dehors, 'Descrivi l\'occupazione': occupation.purpose },
+      files: [plan, ...photos],
+      onSummary: async () => check(await page.getByRole('heading', { name: 'Calcolo del canone' }).isVisible(), 'the summary shows how the fee is worked out'),
+    });
     await see(page, 'personal area');
   },
 
@@ -547,13 +583,7 @@ export const REQUEST_JOURNEYS = {
     const contract = fixture('document.pdf', 'contratto-leasing.pdf');
     await attach(page, 'vehicle_document', contract);
     await see(page, 'attachments uploaded');
-    await toSummary(page);
-    await expectSummary(page, { 'Targa del veicolo': 'FG234HL', 'Numero civico': '21' }, [contract]);
-    await see(page, 'summary');
-    const { protocol } = await submitAndReceipt(page);
-    await expectReceiptAttachments(page, [contract]);
-    await see(page, 'receipt');
-    await expectInPersonalArea(page, tenant, protocol, local.parking);
+    await sendAndFindInPersonalArea(page, see, { tenant, title: local.parking, answers: { 'Targa del veicolo': 'FG234HL', 'Numero civico': '21' }, files: [contract] });
     await see(page, 'personal area');
   },
 
@@ -597,13 +627,12 @@ export const REQUEST_JOURNEYS = {
     await auditRefusedUploadInEnglish(page, 'photo', notAPhoto, `${prefix}: attachments with a refused file (en)`);
     await attach(page, 'photo', photo);
     await see(page, 'attachments uploaded');
-    await toSummary(page);
-    await expectSummary(page, { 'Nome e cognome della persona': 'Giuseppe Esposito', 'Codice fiscale della persona': 'SPSGPP50A01F839V' }, [delegation, certificate, photo]);
-    await see(page, 'summary');
-    const { protocol } = await submitAndReceipt(page);
-    await expectReceiptAttachments(page, [delegation, certificate, photo]);
-    await see(page, 'receipt');
-    await expectInPersonalArea(page, tenant, protocol, local.badge);
+    await sendAndFindInPersonalArea(page, see, {
+      tenant,
+      title: local.badge,
+      answers: { 'Nome e cognome della persona': 'Giuseppe Esposito', 'Codice fiscale della persona': 'SPSGPP50A01F839V' },
+      files: [delegation, certificate, photo],
+    });
     await see(page, 'personal area');
   },
 
@@ -679,13 +708,7 @@ export const REQUEST_JOURNEYS = {
       const copy = fixture('photo.jpg', 'contrassegno-fronte.jpg');
       await attach(again, 'cude_copy', copy);
       await see(again, 'attachments uploaded');
-      await toSummary(again);
-      await expectSummary(again, { 'Targhe dei veicoli': 'CD456EF' }, [copy]);
-      await see(again, 'summary');
-      const { protocol } = await submitAndReceipt(again);
-      await expectReceiptAttachments(again, [copy]);
-      await see(again, 'receipt');
-      await expectInPersonalArea(again, tenant, protocol, local.ztl);
+      await sendAndFindInPersonalArea(again, see, { tenant, title: local.ztl, answers: { 'Targhe dei veicoli': 'CD456EF' }, files: [copy] });
       check(!(await again.locator(`main ${draftLink}`).count()), 'the draft is gone once sent');
       await see(again, 'personal area');
     } catch (error) {
